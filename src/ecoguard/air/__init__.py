@@ -1,0 +1,1 @@
+"""Air-quality services: standards applied to stored station data."""

@@ -1,0 +1,23 @@
+"""The ``ecoguard`` command: one Typer group per domain."""
+
+from __future__ import annotations
+
+import typer
+
+from ecoguard.cli import air, gateway, sites, water
+
+app = typer.Typer(
+    name="ecoguard",
+    help="ecoguard: monitoring data judged by the national standards.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sites.app, name="sites")
+app.add_typer(air.app, name="air")
+app.add_typer(water.app, name="water")
+app.add_typer(gateway.app, name="gateway")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

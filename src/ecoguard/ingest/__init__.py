@@ -1,0 +1,1 @@
+"""Readers and receivers; vendor names and units are mapped to ours here."""

@@ -1,0 +1,1 @@
+"""The relational registry: regions, sites, enterprises, devices, users, cases."""

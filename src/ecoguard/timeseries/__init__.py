@@ -1,0 +1,1 @@
+"""The time-series store: append-only Delta tables of hourly and finer data."""
