@@ -13,5 +13,5 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 def shared_data() -> Path:
     """Path of ../shared/data; skips the test when the folder is not beside the checkout."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real public data not found at {SHARED_DATA} (../shared/data beside the checkout)")
+        pytest.skip(f"real public data not found at {SHARED_DATA} (expected ../shared/data)")
     return SHARED_DATA
