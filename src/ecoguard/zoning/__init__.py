@@ -1,0 +1,1 @@
+"""Three lines, one list: control units, access lists and project screening."""
