@@ -18,12 +18,11 @@ const en: Messages = {
     mapNote: 'Boundaries served by this system; no online base map',
   },
   roles: {
-    admin: 'Administrator',
-    analyst: 'Analyst',
+    administrator: 'Administrator',
     provincial_analyst: 'Provincial analyst',
-    officer: 'Officer',
     prefecture_officer: 'Prefecture officer',
-    viewer: 'Viewer',
+    enterprise: 'Enterprise',
+    read_only: 'Read-only',
   },
   login: {
     title: 'Sign in',

@@ -16,12 +16,11 @@ const zhCN = {
     mapNote: '行政区划边界由本系统提供，未使用在线底图',
   },
   roles: {
-    admin: '系统管理员',
-    analyst: '分析员',
+    administrator: '系统管理员',
     provincial_analyst: '省级分析员',
-    officer: '执法/业务人员',
     prefecture_officer: '地市业务人员',
-    viewer: '只读用户',
+    enterprise: '企业用户',
+    read_only: '只读用户',
   } as Record<string, string>,
   login: {
     title: '登录',
