@@ -38,7 +38,7 @@ CLASS_ITEMS: Final[tuple[str, ...]] = tuple(
 
 #: Items that decide the class published by CNEMC's automatic-station platform. Found on the
 #: 2026-02-04 snapshot: pH, DO, CODMn, NH3-N and TP reproduce all 593 official classes (with the
-#: section type), while adding TN would change 400 of them. TN is reported, not classified.
+#: section type), while adding TN would change 536 of them. TN is reported, not classified.
 AUTO_STATION_ITEMS: Final[tuple[str, ...]] = ("ph", "do", "codmn", "nh3_n", "tp")
 
 #: Decimal places kept when a mean is reported and classified (unconfirmed; the precision the

@@ -1,0 +1,500 @@
+"""Readers for surface-water measurement files: CNEMC's automatic-station publishing format and
+mapped CSV/Excel files.
+
+They map vendor column names and units to our parameter codes and canonical units at the edge and
+return long-format readings (one row per section, parameter and time) in UTC with the interval
+each reading describes. A bad cell rejects that cell only; a row whose section or time cannot be
+read is rejected as a whole. Every rejection is a :class:`Problem` naming file, row, field and
+rule.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from ecoguard.standards.gb3838 import ITEMS, WaterClass
+
+CST: Final = ZoneInfo("Asia/Shanghai")
+MISSING_MARKERS: Final = frozenset({"", "--", "-", "—", "NA", "N/A", "nan", "NaN"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """A vendor column: our parameter code and the factor that converts to our unit."""
+
+    code: str
+    unit: str
+    factor: float = 1.0
+
+
+#: CNEMC national surface-water automatic-station platform: Chinese header -> our code and unit.
+CNEMC_COLUMNS: Final[Mapping[str, Column]] = {
+    "水温(℃)": Column("water_temp", "degC"),
+    "pH(无量纲)": Column("ph", "1"),
+    "溶解氧(mg/L)": Column("do", "mg/L"),
+    "电导率(μS/cm)": Column("conductivity", "uS/cm"),
+    "浊度(NTU)": Column("turbidity", "NTU"),
+    "高锰酸盐指数(mg/L)": Column("codmn", "mg/L"),
+    "氨氮(mg/L)": Column("nh3_n", "mg/L"),
+    "总磷(mg/L)": Column("tp", "mg/L"),
+    "总氮(mg/L)": Column("tn", "mg/L"),
+    "叶绿素α(mg/L)": Column("chla", "mg/L"),
+    "藻密度(cells/L)": Column("algae_density", "cells/L"),
+}
+CNEMC_ID_COLUMNS: Final = ("省份", "流域", "断面名称", "监测时间", "水质类别")
+#: Columns some copies carry that are not CNEMC's (``lat``/``lon`` geocoded by a crawler): ignored.
+CNEMC_IGNORED_COLUMNS: Final = frozenset({"lat", "lon"})
+
+#: Units a mapped file may declare, with the factor to our unit (mg/L for concentrations).
+UNIT_FACTORS: Final[Mapping[str, tuple[str, float]]] = {
+    "mg/l": ("mg/L", 1.0),
+    "ug/l": ("mg/L", 0.001),
+    "μg/l": ("mg/L", 0.001),
+    "g/l": ("mg/L", 1000.0),
+    "1": ("1", 1.0),
+    "degc": ("degC", 1.0),
+    "us/cm": ("uS/cm", 1.0),
+    "μs/cm": ("uS/cm", 1.0),
+    "ms/m": ("uS/cm", 10.0),
+    "ntu": ("NTU", 1.0),
+    "cells/l": ("cells/L", 1.0),
+    "count/l": ("count/L", 1.0),
+    "m": ("m", 1.0),
+}
+
+#: Canonical units of the parameter codes a mapped file may use without declaring a unit.
+DEFAULT_UNITS: Final[Mapping[str, str]] = {
+    "ph": "1",
+    "water_temp": "degC",
+    "conductivity": "uS/cm",
+    "turbidity": "NTU",
+    "algae_density": "cells/L",
+    "fecal_coliform": "count/L",
+    "sd": "m",
+}
+
+READING_COLUMNS: Final = (
+    "region",
+    "basin",
+    "section",
+    "parameter",
+    "time",
+    "time_end",
+    "value",
+    "unit",
+    "flag",
+    "source",
+    "source_row",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rejected cell or row.
+
+    Attributes
+    ----------
+    file : str
+        File name.
+    row : int
+        1-based line number in the file (the header is line 1).
+    field : str
+        Column name as it appears in the file.
+    rule : str
+        What was wrong, in words.
+    value : str
+        The offending text.
+    """
+
+    file: str
+    row: int
+    field: str
+    rule: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}: {self.field}={self.value!r}: {self.rule}"
+
+
+@dataclass
+class WaterFile:
+    """What a reader got from one file.
+
+    Attributes
+    ----------
+    readings : pandas.DataFrame
+        Long format with :data:`READING_COLUMNS`; ``time``/``time_end`` are UTC timestamps.
+    samples : pandas.DataFrame
+        One row per accepted source row: ``region``, ``basin``, ``section``, ``time``,
+        ``official_class`` (1..6, 0 when the file gives none), ``section_type`` (text or empty),
+        ``source_row``.
+    problems : list of Problem
+        Rejected cells and rows.
+    """
+
+    readings: pd.DataFrame
+    samples: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def wide(self) -> pd.DataFrame:
+        """Samples with one column per parameter (values in canonical units)."""
+        if self.readings.empty:
+            return self.samples.copy()
+        values = self.readings.pivot_table(
+            index="source_row", columns="parameter", values="value", aggfunc="first"
+        )
+        values.columns = [str(c) for c in values.columns]
+        return self.samples.join(values, on="source_row")
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("not finite")
+    return value
+
+
+def year_from_name(path: Path) -> int | None:
+    """The year in a file name such as ``cnemc_water_sections_2026-02-04.csv``, if any."""
+    match = re.search(r"(19|20)\d{2}(?=[-_]?\d{2}[-_]?\d{2})", path.name)
+    return int(match.group(0)) if match else None
+
+
+def read_cnemc(
+    path: Path,
+    *,
+    year: int | None = None,
+    interval: timedelta = timedelta(hours=4),
+) -> WaterFile:
+    """Read a CNEMC automatic surface-water station file (the platform's published table).
+
+    Parameters
+    ----------
+    path : Path
+        CSV (UTF-8, or GB18030 as a fallback) with the columns ``省份,流域,断面名称,监测时间,
+        水质类别`` and the parameter columns of :data:`CNEMC_COLUMNS`; ``--`` marks missing.
+    year : int, optional
+        Year of ``监测时间`` (``MM-DD HH:MM`` has none); by default taken from the file name.
+    interval : timedelta
+        Length of the measuring cycle a reading describes. ``监测时间`` is read as the start of
+        the cycle in China Standard Time (unconfirmed: the platform does not say; automatic
+        stations run 4-hourly cycles).
+
+    Returns
+    -------
+    WaterFile
+
+    Raises
+    ------
+    ValueError
+        When identifying columns are absent or the year cannot be known.
+    """
+    year = year if year is not None else year_from_name(path)
+    if year is None:
+        raise ValueError(f"{path.name}: 监测时间 has no year; pass the year (--year)")
+    frame = _read_text_table(path)
+    absent = [c for c in CNEMC_ID_COLUMNS[:4] if c not in frame.columns]
+    if absent:
+        raise ValueError(f"{path.name}: not a CNEMC water file, columns {absent} are missing")
+    known = set(CNEMC_COLUMNS) | set(CNEMC_ID_COLUMNS) | CNEMC_IGNORED_COLUMNS
+    unknown = [c for c in frame.columns if c not in known]
+    params = {c: CNEMC_COLUMNS[c] for c in frame.columns if c in CNEMC_COLUMNS}
+    problems: list[Problem] = []
+    samples: list[dict[str, object]] = []
+    readings: list[tuple[object, ...]] = []
+    for line, record in _rows(frame):
+        section = record["断面名称"].strip()
+        if not section:
+            problems.append(Problem(path.name, line, "断面名称", "section name is empty", ""))
+            continue
+        text_time = record["监测时间"].strip()
+        try:
+            local = datetime.strptime(f"{year}-{text_time}", "%Y-%m-%d %H:%M").replace(tzinfo=CST)
+        except ValueError:
+            problems.append(
+                Problem(path.name, line, "监测时间", "time is not 'MM-DD HH:MM'", text_time)
+            )
+            continue
+        start = pd.Timestamp(local).tz_convert("UTC")
+        official = 0
+        text_class = record.get("水质类别", "").strip()
+        if text_class not in MISSING_MARKERS:
+            try:
+                official = int(WaterClass.parse(text_class))
+            except ValueError:
+                problems.append(
+                    Problem(path.name, line, "水质类别", "not a class Ⅰ-Ⅴ or 劣Ⅴ", text_class)
+                )
+        region, basin = record["省份"].strip(), record["流域"].strip()
+        samples.append(
+            {
+                "region": region,
+                "basin": basin,
+                "section": section,
+                "time": start,
+                "official_class": official,
+                "section_type": "",
+                "source_row": line,
+            }
+        )
+        for column, spec in params.items():
+            text = record[column].strip()
+            if text in MISSING_MARKERS:
+                continue
+            try:
+                value = _number(text) * spec.factor
+            except ValueError:
+                problems.append(Problem(path.name, line, column, "not a number", text))
+                continue
+            readings.append(
+                (region, basin, section, spec.code, start, start + interval, value, spec.unit,
+                 "N", path.name, line)
+            )  # fmt: skip
+    result = _assemble(readings, samples, problems)
+    if unknown:
+        result.problems.insert(
+            0, Problem(path.name, 1, ",".join(unknown), "unknown columns ignored", "")
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How a mapped CSV/Excel file's columns become ours.
+
+    Attributes
+    ----------
+    section, time : str
+        Source columns with the section name and the local time.
+    region, basin, section_type, official_class : str or None
+        Optional source columns.
+    parameters : dict of str to Column
+        Source column -> our code, unit and factor.
+    time_zone : str
+        Zone of the times (default China Standard Time).
+    time_format : str or None
+        ``strptime`` format; ``None`` lets pandas parse ISO-like text.
+    interval : timedelta
+        Length of the interval a reading describes, starting at its time.
+    """
+
+    section: str
+    time: str
+    parameters: dict[str, Column]
+    region: str | None = None
+    basin: str | None = None
+    section_type: str | None = None
+    official_class: str | None = None
+    time_zone: str = "Asia/Shanghai"
+    time_format: str | None = None
+    interval: timedelta = timedelta(hours=1)
+
+
+def parse_mapping(
+    header: Sequence[str], entries: Sequence[str], *, interval: timedelta = timedelta(hours=1)
+) -> ColumnMapping:
+    """Build a column mapping from ``source=target`` entries and a file's header.
+
+    ``target`` is ``section``, ``time``, ``region``, ``basin``, ``type``, ``class`` or a
+    parameter code with an optional unit, e.g. ``TP(ug/L)=tp:ug/L``. Columns named after our
+    codes, the CNEMC Chinese headers, or the fields themselves map without an entry.
+
+    Raises
+    ------
+    ValueError
+        On a malformed entry, an unknown unit, or when section or time stay unmapped.
+    """
+    targets: dict[str, str] = {}
+    for entry in entries:
+        source, sep, target = entry.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise ValueError(f"mapping entry {entry!r} is not 'source column=target'")
+        targets[source.strip()] = target.strip()
+    fields: dict[str, str] = {}
+    parameters: dict[str, Column] = {}
+    special = {"section", "time", "region", "basin", "type", "class"}
+    aliases = {"断面名称": "section", "断面": "section", "监测时间": "time", "省份": "region",
+               "流域": "basin", "水质类别": "class", "section_type": "type"}  # fmt: skip
+    for column in header:
+        mapped = targets.get(column)
+        if mapped is not None:
+            target = mapped
+        else:
+            if column in special:
+                target = column
+            elif column in aliases:
+                target = aliases[column]
+            elif column in CNEMC_COLUMNS:
+                spec = CNEMC_COLUMNS[column]
+                parameters[column] = spec
+                continue
+            elif _is_code(column):
+                target = column
+            else:
+                continue
+        if target in special:
+            fields[target] = column
+            continue
+        code, _, unit = target.partition(":")
+        unit_key = (unit or DEFAULT_UNITS.get(code, "mg/L")).strip().lower()
+        if unit_key not in UNIT_FACTORS:
+            raise ValueError(
+                f"column {column!r}: unknown unit {unit!r}; known: {sorted(UNIT_FACTORS)}"
+            )
+        canonical, factor = UNIT_FACTORS[unit_key]
+        parameters[column] = Column(code, canonical, factor)
+    missing_targets = [t for t in targets if t not in header]
+    if missing_targets:
+        raise ValueError(f"mapped columns {missing_targets} are not in the file")
+    for needed in ("section", "time"):
+        if needed not in fields:
+            raise ValueError(f"no column is mapped to {needed!r} (use 'column={needed}')")
+    return ColumnMapping(
+        section=fields["section"],
+        time=fields["time"],
+        parameters=parameters,
+        region=fields.get("region"),
+        basin=fields.get("basin"),
+        section_type=fields.get("type"),
+        official_class=fields.get("class"),
+        interval=interval,
+    )
+
+
+_KNOWN_CODES: Final = frozenset(
+    {"water_temp", "conductivity", "turbidity", "chla", "algae_density", "sd"}
+)
+
+
+def _is_code(column: str) -> bool:
+    return column in ITEMS or column in _KNOWN_CODES
+
+
+def read_header(path: Path, *, sheet: str | None = None) -> list[str]:
+    """Column names of a CSV or Excel file."""
+    return [str(c) for c in _read_text_table(path, sheet=sheet).columns]
+
+
+def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None) -> WaterFile:
+    """Read a CSV or Excel file whose columns are described by ``mapping``.
+
+    Parameters
+    ----------
+    path : Path
+        ``.csv`` (UTF-8 or GB18030) or ``.xlsx``.
+    mapping : ColumnMapping
+        Column mapping (see :func:`parse_mapping`).
+    sheet : str, optional
+        Excel sheet name (default: the first).
+
+    Returns
+    -------
+    WaterFile
+    """
+    frame = _read_text_table(path, sheet=sheet)
+    zone = ZoneInfo(mapping.time_zone)
+    problems: list[Problem] = []
+    samples: list[dict[str, object]] = []
+    readings: list[tuple[object, ...]] = []
+    for line, record in _rows(frame):
+        section = record[mapping.section].strip()
+        if not section:
+            problems.append(Problem(path.name, line, mapping.section, "section name is empty", ""))
+            continue
+        text_time = record[mapping.time].strip()
+        try:
+            if mapping.time_format:
+                naive = datetime.strptime(text_time, mapping.time_format)
+            else:
+                naive = pd.Timestamp(text_time).to_pydatetime()
+            if naive.tzinfo is None:
+                naive = naive.replace(tzinfo=zone)
+            start = pd.Timestamp(naive).tz_convert("UTC")
+        except (ValueError, TypeError):
+            problems.append(Problem(path.name, line, mapping.time, "not a time", text_time))
+            continue
+        official = 0
+        if mapping.official_class:
+            text_class = record[mapping.official_class].strip()
+            if text_class not in MISSING_MARKERS:
+                try:
+                    official = int(WaterClass.parse(text_class))
+                except ValueError:
+                    problems.append(
+                        Problem(path.name, line, mapping.official_class, "not a class", text_class)
+                    )
+        region = record[mapping.region].strip() if mapping.region else ""
+        basin = record[mapping.basin].strip() if mapping.basin else ""
+        section_type = record[mapping.section_type].strip() if mapping.section_type else ""
+        samples.append(
+            {
+                "region": region,
+                "basin": basin,
+                "section": section,
+                "time": start,
+                "official_class": official,
+                "section_type": section_type,
+                "source_row": line,
+            }
+        )
+        for column, spec in mapping.parameters.items():
+            text = record[column].strip()
+            if text in MISSING_MARKERS:
+                continue
+            try:
+                value = _number(text) * spec.factor
+            except ValueError:
+                problems.append(Problem(path.name, line, column, "not a number", text))
+                continue
+            readings.append(
+                (region, basin, section, spec.code, start, start + mapping.interval, value,
+                 spec.unit, "N", path.name, line)
+            )  # fmt: skip
+    return _assemble(readings, samples, problems)
+
+
+def _read_text_table(path: Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """All cells as text, nothing interpreted (so ``0.100`` and ``--`` survive as written)."""
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
+        return frame.astype(str)
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[tuple[int, dict[str, str]]]:
+    columns = [str(c) for c in frame.columns]
+    for offset, values in enumerate(frame.itertuples(index=False, name=None)):
+        yield offset + 2, dict(zip(columns, (str(v) for v in values), strict=True))
+
+
+def _assemble(
+    readings: list[tuple[object, ...]], samples: list[dict[str, object]], problems: list[Problem]
+) -> WaterFile:
+    reading_frame = pd.DataFrame.from_records(readings, columns=list(READING_COLUMNS))
+    if reading_frame.empty:
+        reading_frame = reading_frame.astype({"value": "float64", "source_row": "int64"})
+    sample_frame = pd.DataFrame(
+        samples,
+        columns=[
+            "region",
+            "basin",
+            "section",
+            "time",
+            "official_class",
+            "section_type",
+            "source_row",
+        ],
+    )
+    return WaterFile(readings=reading_frame, samples=sample_frame, problems=problems)

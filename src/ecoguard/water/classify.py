@@ -1,0 +1,204 @@
+"""Classify every sample of a measurement file, with the deciding items and the section's type.
+
+The section type (river or lake/reservoir) changes the total-phosphorus limits, and the CNEMC
+files do not carry it. It comes, in this order, from the ``--section-type`` override, the file's
+own type column, the section-attributes table; otherwise it is unknown: the sample is classified
+both ways, and when the two classes differ the sample gets no class and is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from ecoguard.standards.gb3838 import (
+    CLASS_STYLE,
+    SectionType,
+    WaterClass,
+    exceedances,
+    single_factor_class,
+)
+from ecoguard.standards.water_assessment import AUTO_STATION_ITEMS
+from ecoguard.water.sections import SectionTable, type_hint_from_name
+
+RESULT_COLUMNS: Final = (
+    "region",
+    "basin",
+    "section",
+    "time",
+    "section_type",
+    "type_source",
+    "water_class",
+    "class_if_river",
+    "class_if_lake",
+    "deciding",
+    "description",
+    "colour",
+    "target_class",
+    "meets_target",
+    "exceedances",
+    "official_class",
+    "agrees",
+    "note",
+    "source_row",
+)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """Result of :func:`classify_samples`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per sample with :data:`RESULT_COLUMNS`; classes are labels (``Ⅱ``, ``劣Ⅴ``) or
+        empty.
+    unknown_type : int
+        Samples whose class depends on a section type nobody gave.
+    disagreements : int
+        Samples whose computed class differs from the official class in the file.
+    """
+
+    table: pd.DataFrame
+    unknown_type: int
+    disagreements: int
+
+
+def _label(value: int) -> str:
+    return WaterClass(value).label if value > 0 else ""
+
+
+def classify_samples(
+    wide: pd.DataFrame,
+    *,
+    sections: SectionTable | None = None,
+    section_type: SectionType | None = None,
+    items: Sequence[str] = AUTO_STATION_ITEMS,
+) -> Classified:
+    """Class of every sample by the single-factor method (GB 3838-2002 clause 5.1).
+
+    Parameters
+    ----------
+    wide : pandas.DataFrame
+        Samples (``region``, ``basin``, ``section``, ``time``, ``official_class``,
+        ``section_type``, ``source_row``) with one column per parameter code [mg/L, pH 1], as
+        :meth:`ecoguard.ingest.cnemc_water.WaterFile.wide` returns.
+    sections : SectionTable, optional
+        Section attributes (type, target class, basin).
+    section_type : SectionType, optional
+        Treat every sample as this type (overrides the file and ``sections``).
+    items : sequence of str
+        Items that decide the class (default: the automatic-station set).
+
+    Returns
+    -------
+    Classified
+    """
+    n = len(wide)
+    river = single_factor_class(wide, SectionType.RIVER, items)
+    lake = single_factor_class(wide, SectionType.LAKE, items)
+    rows: list[dict[str, object]] = []
+    unknown = 0
+    disagreements = 0
+    for i in range(n):
+        sample = wide.iloc[i]
+        name = str(sample["section"])
+        region = str(sample.get("region", "") or "")
+        info = sections.lookup(name, region) if sections is not None else None
+        kind, source = _resolve_type(section_type, str(sample.get("section_type", "") or ""), info)
+        c_river, c_lake = int(river.water_class[i]), int(lake.water_class[i])
+        note = ""
+        if kind is SectionType.RIVER:
+            cls, deciding = c_river, river.deciding[i]
+        elif kind is SectionType.LAKE:
+            cls, deciding = c_lake, lake.deciding[i]
+        elif c_river == c_lake:
+            cls, deciding = c_river, tuple(sorted(set(river.deciding[i]) | set(lake.deciding[i])))
+            note = "section type unknown; same class either way"
+        else:
+            cls, deciding = 0, ()
+            unknown += 1
+            hint = type_hint_from_name(name)
+            note = (
+                f"section type unknown: as a river {_label(c_river)}, as a lake/reservoir "
+                f"{_label(c_lake)}"
+                + ("; the name suggests a lake/reservoir" if hint is SectionType.LAKE else "")
+                + "; give it with --sections or --section-type"
+            )
+        if cls == 0 and not note:
+            note = "no item measured"
+        target = info.target_class if info is not None else None
+        meets: object = ""
+        exceeded = ""
+        if target is not None and cls > 0:
+            meets = cls <= target.value
+            if not meets:
+                values = {
+                    code: float(sample[code])
+                    for code in items
+                    if code in wide.columns and not pd.isna(sample[code])
+                }
+                found = exceedances(values, target, kind or SectionType.RIVER)
+                exceeded = "; ".join(
+                    e.code if e.multiple is None else f"{e.code} {e.multiple:.2f}x" for e in found
+                )
+        official = int(sample.get("official_class", 0) or 0)
+        agrees: object = ""
+        if cls > 0 or (official > 0 and not note.startswith("section type unknown:")):
+            agrees = official == cls
+            if official > 0 and not agrees:
+                disagreements += 1
+        style = CLASS_STYLE.get(WaterClass(cls)) if cls > 0 else None
+        rows.append(
+            {
+                "region": region,
+                "basin": str(sample.get("basin", "") or (info.basin if info else "")),
+                "section": name,
+                "time": sample["time"],
+                "section_type": kind.value if kind else "unknown",
+                "type_source": source,
+                "water_class": _label(cls),
+                "class_if_river": _label(c_river),
+                "class_if_lake": _label(c_lake),
+                "deciding": ",".join(deciding),
+                "description": style.description_zh if style else "",
+                "colour": style.colour if style else "",
+                "target_class": target.label if target else "",
+                "meets_target": meets,
+                "exceedances": exceeded,
+                "official_class": _label(official),
+                "agrees": agrees,
+                "note": note,
+                "source_row": int(sample.get("source_row", i + 2)),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    return Classified(table=table, unknown_type=unknown, disagreements=disagreements)
+
+
+def _resolve_type(
+    override: SectionType | None, from_file: str, info: object
+) -> tuple[SectionType | None, str]:
+    """The section type and where it came from."""
+    if override is not None:
+        return override, "option"
+    if from_file:
+        try:
+            return SectionType.parse(from_file), "file"
+        except ValueError:
+            pass
+    section_type = getattr(info, "section_type", None)
+    if isinstance(section_type, SectionType):
+        return section_type, "sections"
+    return None, "unknown"
+
+
+def class_codes(table: pd.DataFrame, column: str = "water_class") -> np.ndarray:
+    """Class labels of a result column as integers 1..6 (0 for empty)."""
+    return np.array(
+        [int(WaterClass.parse(v)) if v else 0 for v in table[column].astype(str)], dtype=np.int8
+    )

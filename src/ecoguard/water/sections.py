@@ -1,0 +1,145 @@
+"""Section attributes (type, basin, region, target class) until the registry holds them.
+
+A section-attributes file is a CSV with the header ``name,type,basin,target_class`` and optionally
+``region`` (needed where two sections share a name, e.g. 金滩 in 江西省 and in 青海省). ``type`` is
+``river`` or ``lake`` (lake or reservoir) or empty when unknown; ``target_class`` is Ⅰ-Ⅴ or empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from ecoguard.ingest.cnemc_water import Problem
+from ecoguard.standards.gb3838 import SectionType, WaterClass
+
+REQUIRED_COLUMNS: Final = ("name", "type", "basin", "target_class")
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    """Attributes of one monitoring section.
+
+    Attributes
+    ----------
+    name : str
+        Section name (断面名称).
+    section_type : SectionType or None
+        River or lake/reservoir; ``None`` when unknown.
+    basin, region : str
+        Basin (流域) and region (province or prefecture); empty when unknown.
+    target_class : WaterClass or None
+        Target (functional) class.
+    """
+
+    name: str
+    section_type: SectionType | None
+    basin: str = ""
+    region: str = ""
+    target_class: WaterClass | None = None
+
+
+class SectionTable:
+    """Section attributes looked up by name, or by region and name where names repeat."""
+
+    def __init__(self, sections: list[SectionInfo]) -> None:
+        self._by_key: dict[tuple[str, str], SectionInfo] = {}
+        self._by_name: dict[str, list[SectionInfo]] = {}
+        for info in sections:
+            self._by_key[(info.region, info.name)] = info
+            self._by_name.setdefault(info.name, []).append(info)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def lookup(self, name: str, region: str = "") -> SectionInfo | None:
+        """The section called ``name`` (in ``region`` when given and needed), or ``None``."""
+        exact = self._by_key.get((region, name))
+        if exact is not None:
+            return exact
+        candidates = self._by_name.get(name, [])
+        if region:
+            unscoped = [c for c in candidates if not c.region]
+            if len(unscoped) == 1:
+                return unscoped[0]
+            return None
+        return candidates[0] if len(candidates) == 1 else None
+
+    @classmethod
+    def from_csv(cls, path: Path) -> tuple[SectionTable, list[Problem]]:
+        """Read a section-attributes file; bad rows are reported and skipped, others kept.
+
+        Raises
+        ------
+        ValueError
+            When a required column is missing.
+        """
+        problems: list[Problem] = []
+        sections: list[SectionInfo] = []
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [c for c in REQUIRED_COLUMNS if c not in header]
+            if missing:
+                raise ValueError(
+                    f"{path.name}: section-attributes file lacks columns {missing} "
+                    f"(expected {','.join(REQUIRED_COLUMNS)}[,region])"
+                )
+            for line, row in enumerate(reader, start=2):
+                name = (row.get("name") or "").strip()
+                if not name:
+                    problems.append(Problem(path.name, line, "name", "section name is empty", ""))
+                    continue
+                text_type = (row.get("type") or "").strip()
+                section_type: SectionType | None = None
+                if text_type:
+                    try:
+                        section_type = SectionType.parse(text_type)
+                    except ValueError as err:
+                        problems.append(Problem(path.name, line, "type", str(err), text_type))
+                        continue
+                text_target = (row.get("target_class") or "").strip()
+                target: WaterClass | None = None
+                if text_target:
+                    try:
+                        target = WaterClass.parse(text_target)
+                    except ValueError as err:
+                        problems.append(
+                            Problem(path.name, line, "target_class", str(err), text_target)
+                        )
+                        continue
+                    if target is WaterClass.WORSE_THAN_V:
+                        problems.append(
+                            Problem(
+                                path.name, line, "target_class", "a target must be Ⅰ-Ⅴ", text_target
+                            )
+                        )
+                        continue
+                sections.append(
+                    SectionInfo(
+                        name=name,
+                        section_type=section_type,
+                        basin=(row.get("basin") or "").strip(),
+                        region=(row.get("region") or "").strip(),
+                        target_class=target,
+                    )
+                )
+        return cls(sections), problems
+
+
+_LAKE_WORDS: Final = re.compile(r"湖|库")
+_NOT_LAKE_WORDS: Final = re.compile(r"入湖|出湖|湖口|出口|入库|闸|入江|河口")
+
+
+def type_hint_from_name(name: str) -> SectionType | None:
+    """What a section's name suggests: lake/reservoir for 湖/库 names, except inlets, outlets and
+    sluices (入湖口, 水库出口, 闸). A hint for reports, never used to classify: on the CNEMC
+    snapshot five lake-like names (尖岗水库, 新乡贾太湖, 余家湖, 马坡湖, 惠州汝湖) are river
+    sections.
+    """
+    if _LAKE_WORDS.search(name) and not _NOT_LAKE_WORDS.search(name):
+        return SectionType.LAKE
+    return None
