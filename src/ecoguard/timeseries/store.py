@@ -9,16 +9,22 @@ Spark from a snapshot.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable, write_deltalake
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# Never download or autoload extensions: the store runs on isolated intranets.
+_DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 
 
 @dataclass(frozen=True)
@@ -121,23 +127,70 @@ class TimeseriesStore:
         )
         return UpsertResult(offered=offered, inserted=int(metrics["num_target_rows_inserted"]))
 
-    def dataset(self, table: str) -> ds.Dataset:
-        """A pyarrow dataset over the table's current snapshot (for DuckDB or pyarrow scans)."""
-        return DeltaTable(str(self.table_path(table))).to_pyarrow_dataset()
-
     def read(
         self,
         table: str,
         *,
         columns: Sequence[str] | None = None,
+        partitions: Mapping[str, Sequence[str]] | None = None,
+        where: str | None = None,
+        params: Sequence[object] = (),
         filter: ds.Expression | None = None,
     ) -> pa.Table:
-        """Read the current snapshot of a table, optionally filtered and projected."""
+        """Read the current snapshot of a table.
+
+        Parameters
+        ----------
+        table : str
+            Table name.
+        columns : sequence of str, optional
+            Columns to return (all by default).
+        partitions : mapping of str to sequence of str, optional
+            Read only the files of these partition values (e.g. ``{"month": ["2019-01"]}``).
+        where : str, optional
+            A DuckDB SQL condition pushed down into the Parquet scan, with ``?`` placeholders
+            bound to ``params``.
+        filter : pyarrow.dataset.Expression, optional
+            A further condition applied to the result in memory.
+
+        Notes
+        -----
+        The scan runs in DuckDB over the snapshot's file list: delta-rs writes strings as Arrow
+        ``string_view``, which pyarrow 26's dataset filters cannot compare with plain strings.
+        """
         if not self.exists(table):
             raise FileNotFoundError(f"time-series table {table!r} has no data under {self.root}")
-        return self.dataset(table).to_table(
-            columns=list(columns) if columns is not None else None, filter=filter
+        delta = DeltaTable(str(self.table_path(table)))
+        schema = pa.schema(delta.schema().to_arrow())
+        wanted = list(columns) if columns is not None else schema.names
+        unknown = sorted(set(wanted) - set(schema.names))
+        if unknown:
+            raise ValueError(f"table {table!r} has no columns {unknown}")
+        files = self._snapshot_files(delta, partitions)
+        if not files:
+            return _plain_strings(schema.empty_table()).select(wanted)
+        select = ", ".join(f'"{c}"' for c in wanted)
+        # Column names were checked against the schema; ``where`` is code, never user input.
+        sql = f"SELECT {select} FROM read_parquet(?, hive_partitioning = true)"  # noqa: S608
+        if where:
+            sql += f" WHERE {where}"
+        with duckdb.connect(config=_DUCKDB_CONFIG) as con:
+            con.execute("SET TimeZone = 'UTC'")
+            result = con.execute(sql, [files, *params]).to_arrow_table()
+        result = _plain_strings(result).cast(pa.schema([schema.field(c) for c in wanted]))
+        return result.filter(filter) if filter is not None else result
+
+    def _snapshot_files(
+        self, delta: DeltaTable, partitions: Mapping[str, Sequence[str]] | None
+    ) -> list[str]:
+        if not partitions:
+            return [uri.removeprefix("file://") for uri in delta.file_uris()]
+        predicate = " AND ".join(
+            f"{column} IN ({', '.join(_sql_literal(v) for v in values)})"
+            for column, values in partitions.items()
         )
+        uris = delta.file_uris(file_pruning_predicate=predicate)
+        return [uri.removeprefix("file://") for uri in uris]
 
     def files(self, table: str) -> list[str]:
         """Parquet file URIs of the current snapshot, for engines such as Spark."""
@@ -164,3 +217,12 @@ def _sql_literal(value: object) -> str:
     if isinstance(value, bool) or value is None:
         raise ValueError(f"unsupported partition value {value!r}")
     return str(value)
+
+
+def _plain_strings(table: pa.Table) -> pa.Table:
+    """Cast ``string_view`` columns to plain strings."""
+    fields = [
+        pa.field(f.name, pa.string(), f.nullable) if pa.types.is_string_view(f.type) else f
+        for f in table.schema
+    ]
+    return table.cast(pa.schema(fields))

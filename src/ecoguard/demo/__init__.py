@@ -1,0 +1,1 @@
+"""Generated demo data for the demo province (never real measurements)."""
