@@ -1,0 +1,791 @@
+"""HJ 212 packet codec: bytes in, a typed :class:`Packet` or a :class:`Refusal` out. No I/O.
+
+Accepts the three dialects in the field (HJ/T 212-2005, HJ 212-2017, HJ 212-2025) and builds
+packets exactly as HJ 212-2017 §6.3 lays them out::
+
+    "##" | LLLL | data segment | CCCC | "\\r\\n"
+
+* ``LLLL``: decimal length of the data segment in bytes (2017 Table 2);
+* data segment ``QN=…;ST=…;CN=…;PW=…;MN=…;Flag=…;[PNUM=…;PNO=…;][RF=1;]CP=&&…&&``
+  (2017 §6.3.2 Table 3; ``RF`` from HJ 212-2025 Table 3);
+* ``CCCC``: CRC16 of Appendix A over the data segment (:mod:`.crc`).
+
+Tolerated quirks of real devices (reference notes ``hj212.md`` §6): header fields in any order,
+``,`` as a separator, spaces around names and values, no ``QN``/``Flag`` (2005), NUL bytes in
+values, 17-digit ``DataTime`` (milliseconds, truncated), lower-case CRC hex, a trailing ``;``
+before ``&&``, and a wrong length field when the CRC over the CRLF-delimited span matches.
+
+Every refusal names the packet part (``field``), the rule broken, the byte offset in the frame
+where it was found, and one :class:`Reason` code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from ecoguard.ingest.hj212.crc import crc_hj212, crc_hj212_many
+from ecoguard.ingest.hj212.factors import DATA_TYPE_BY_CN, KNOWN_CNS, Version, canonical_factor
+from ecoguard.ingest.hj212.sm4 import CipherError, decrypt_cp, encrypt_cp, is_encrypted_cp
+
+__all__ = [
+    "MAX_SEGMENT",
+    "Packet",
+    "PacketRefusedError",
+    "Reading",
+    "Reason",
+    "Refusal",
+    "build_frame",
+    "decode",
+    "decode_many",
+    "encode",
+    "join_cp",
+    "split_cp",
+]
+
+MAX_SEGMENT = 1024
+"""Largest data segment, HJ 212-2017 Table 2 (0 <= n <= 1024); kept by HJ 212-2025 §8.1.2."""
+
+CST = timedelta(hours=8)
+"""China Standard Time offset; QN and DataTime are CST wall clock (no DST since 1991)."""
+
+KeyLookup = Callable[[str], bytes | None]
+"""MN -> the device's 16-byte SM4 key, or ``None`` (HJ 212-2025 §6.4.3)."""
+
+
+class Reason(StrEnum):
+    """Why a packet was refused."""
+
+    BAD_FRAME = "bad_frame"
+    """No ``##dddd`` header, or no 4-hex-digit CRC before the tail (2017 Table 2)."""
+    BAD_LENGTH = "bad_length"
+    """Length field disagrees with the segment *and* the CRC fails: bytes lost or merged."""
+    CRC_MISMATCH = "crc_mismatch"
+    """CRC16 of Appendix A over the data segment differs from the transmitted one."""
+    UNKNOWN_MN = "unknown_mn"
+    """The MN is not in the device directory."""
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 - a reason code, not a secret
+    """PW differs from the one registered for the MN."""
+    MALFORMED_FIELD = "malformed_field"
+    """A header or CP field breaks the grammar of 2017 §6.3.2/§6.3.3 (Tables 3 and 4)."""
+    OVERSIZED = "oversized"
+    """Data segment longer than 1024 bytes (2017 Table 2), or a stream with no frame in sight."""
+    UNSUPPORTED_COMMAND = "unsupported_command"
+    """CN not in the command tables of 2005/2017/2025 nor a known vendor code."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A refused packet: reason code, where, and which rule.
+
+    Attributes
+    ----------
+    reason : Reason
+        One of the eight reason codes.
+    field : str
+        Part of the packet: ``header``, ``length``, ``CRC``, ``Flag``, ``DataTime``,
+        ``a21026-Rtd``...
+    rule : str
+        The rule broken, in words, citing the standard.
+    offset : int
+        Byte offset in the frame (from the first ``#``) where the problem was found.
+    mn, st, cn : str or None
+        Header values when they could be read.
+    version : str or None
+        ``2005``/``2017``/``2025`` when known.
+    """
+
+    reason: Reason
+    field: str
+    rule: str
+    offset: int = 0
+    mn: str | None = None
+    st: str | None = None
+    cn: str | None = None
+    version: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.field} at byte {self.offset}: {self.rule}"
+
+
+class PacketRefusedError(ValueError):
+    """Raised by :func:`decode` (``strict=True``); carries the :class:`Refusal`."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The values of one factor in one upload (one CP group, 2017 §6.3.3).
+
+    Attributes
+    ----------
+    code : str
+        Factor code as sent (``011``, ``w01018``, ``SB1``).
+    parameter : str
+        HJ 212-2017 code (legacy 2005 codes mapped by Appendix B "原编码").
+    rtd, avg, min, max, cou : float or None
+        ``-Rtd``, ``-Avg``, ``-Min``, ``-Max``, ``-Cou`` (2017 Table 4). ``-RS`` (facility state)
+        and ``-Ala`` (2005 alarm value) are stored as ``rtd``, ``-RT`` (running hours) and
+        ``-Data`` (noise) as ``avg``.
+    zs_rtd, zs_avg, zs_min, zs_max : float or None
+        ``-ZsRtd`` ... 折算 values (converted to reference O2).
+    flag : str or None
+        ``-Flag`` data flag (2017 Table 8).
+    eflag : str or None
+        ``-EFlag`` instrument-defined flag.
+    extra : tuple of (str, str)
+        Other suffixes as sent (``SampleTime``, ``Info``, ``SN``, ...).
+    """
+
+    code: str
+    parameter: str
+    rtd: float | None = None
+    avg: float | None = None
+    min: float | None = None
+    max: float | None = None
+    cou: float | None = None
+    zs_rtd: float | None = None
+    zs_avg: float | None = None
+    zs_min: float | None = None
+    zs_max: float | None = None
+    flag: str | None = None
+    eflag: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def value_count(self) -> int:
+        """Number of numeric values carried."""
+        return sum(
+            v is not None
+            for v in (
+                self.rtd,
+                self.avg,
+                self.min,
+                self.max,
+                self.cou,
+                self.zs_rtd,
+                self.zs_avg,
+                self.zs_min,
+                self.zs_max,
+            )
+        )
+
+
+_NUMERIC_SUFFIX = {
+    "Rtd": "rtd",
+    "Avg": "avg",
+    "Min": "min",
+    "Max": "max",
+    "Cou": "cou",
+    "ZsRtd": "zs_rtd",
+    "ZsAvg": "zs_avg",
+    "ZsMin": "zs_min",
+    "ZsMax": "zs_max",
+    "RS": "rtd",
+    "Ala": "rtd",
+    "RT": "avg",
+    "Data": "avg",
+}
+_TEXT_SUFFIX = {"Flag": "flag", "EFlag": "eflag"}
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """A decoded HJ 212 packet.
+
+    Attributes
+    ----------
+    st, cn, pw, mn : str
+        System code, command code, password, device id (2017 Table 3); kept as sent.
+    qn : str or None
+        Request id (17 digits in 2017; often absent in 2005 uploads).
+    flag : int or None
+        ``Flag`` (absent in most 2005 packets).
+    pnum, pno : int or None
+        Split-packet count and number, present when bit 1 of Flag is set.
+    rf : bool
+        HJ 212-2025 re-upload marker ``RF=1`` (补传).
+    cp : str
+        The plaintext CP data area (between ``CP=&&`` and ``&&``), grammar-checked; see
+        :meth:`groups` and :meth:`readings`.
+    encrypted : bool
+        CP arrived SM4-encrypted (HJ 212-2025 §6.4).
+    length_ok : bool
+        The length field matched; ``False`` when the frame was accepted on its CRC alone.
+    data_time : datetime or None
+        ``DataTime`` (``AlarmTime`` for 2072) of data uploads as naive UTC, truncated to seconds.
+    """
+
+    st: str
+    cn: str
+    pw: str
+    mn: str
+    qn: str | None = None
+    flag: int | None = None
+    pnum: int | None = None
+    pno: int | None = None
+    rf: bool = False
+    cp: str = ""
+    encrypted: bool = False
+    length_ok: bool = True
+    data_time: datetime | None = None
+    raw: bytes = field(default=b"", compare=False, repr=False)
+
+    @property
+    def version(self) -> Version:
+        """Standard version from Flag bits 7..2 (2017 Table 3); absent Flag means 2005."""
+        return Version.HJ212_2005 if self.flag is None else Version((self.flag >> 2) & 0x3F)
+
+    @property
+    def needs_answer(self) -> bool:
+        """Bit 0 of Flag (2017: "A"; 2025 prints the letter as "D", same bit)."""
+        return self.flag is not None and bool(self.flag & 1)
+
+    @property
+    def split(self) -> bool:
+        """Bit 1 of Flag: PNUM and PNO present."""
+        return self.flag is not None and bool(self.flag & 2)
+
+    @property
+    def data_type(self) -> str | None:
+        """``rtd``/``min``/``hour``/``day``/``alarm`` for data uploads, else ``None``.
+
+        A data command without ``DataTime`` and values is a request (2017 Table C.21), not an
+        upload.
+        """
+        return None if self.data_time is None else DATA_TYPE_BY_CN.get(self.cn)
+
+    def groups(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """The CP data area as groups (``;``) of ``(name, value)`` items (``,``), trimmed."""
+        return split_cp(self.cp)
+
+    def readings(self) -> tuple[Reading, ...]:
+        """Factor values of a data upload (CNs of :data:`DATA_TYPE_BY_CN`); else empty."""
+        if self.data_time is None:
+            return ()
+        return _readings(self.groups())
+
+    def value_count(self) -> int:
+        """Number of numeric values carried by a data upload (counted without building them)."""
+        if self.data_time is None:
+            return 0
+        return len(_NUMERIC_ITEM.findall(self.cp))
+
+    def item(self, name: str) -> str | None:
+        """The value of the first CP item called ``name`` (e.g. ``QnRtn``), or ``None``."""
+        for group in self.groups():
+            for key, value in group:
+                if key == name:
+                    return value
+        return None
+
+
+# ---------------------------------------------------------------------------- decoding
+
+_HEX = frozenset(b"0123456789ABCDEFabcdef")
+_HEADER_ITEM = re.compile(r"\s*([^;,=\s]+)\s*=\s*([^;,]*?)\s*(?:[;,]|$)")
+_HEADER_ALL = re.compile(r"(?:\s*[^;,=\s]+\s*=[^;,]*(?:[;,]|$)|\s*[;,])*")
+_ITEM = r"\s*[^;,=\s][^;,=]*=[^;,=]*"
+_CP_ALL = re.compile(rf"(?:{_ITEM})?(?:[;,](?:{_ITEM})?)*\s*")
+"""CP grammar, 2017 §6.3.3: items NAME=value, ',' within a group, ';' between; empty items ok."""
+_LOG_VALUE = r"\s*//.*?//\s*"
+_CP_WITH_LOGS = re.compile(
+    rf"(?:\s*[^;,=\s][^;,=]*=(?:{_LOG_VALUE}|[^;,=]*))?"
+    rf"(?:[;,](?:\s*[^;,=\s][^;,=]*=(?:{_LOG_VALUE}|[^;,=]*))?)*\s*",
+    re.DOTALL,
+)
+_LOG_ITEM = re.compile(rf"\s*([^;,=\s][^;,=]*)=({_LOG_VALUE}|[^;,=]*)([;,]|$)", re.DOTALL)
+_TWO_EQUALS = re.compile(r"=[^;,]*=")
+_SUFFIXES = "Rtd|Avg|Min|Max|Cou|Zs(?:Rtd|Avg|Min|Max)|R[ST]|Ala|Data"
+_NUMBER = r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?\s*(?:[;,]|$)"
+_BAD_NUMBER = re.compile(rf"-(?:{_SUFFIXES})\s*=(?!{_NUMBER})")
+_NUMERIC_ITEM = re.compile(rf"-(?:{_SUFFIXES})\s*=")
+_DATA_TIME = re.compile(r"(?:^|[;,])\s*DataTime\s*=\s*([^;,]*?)\s*(?:[;,]|$)")
+_ALARM_TIME = re.compile(r"(?:^|[;,])\s*AlarmTime\s*=\s*([^;,]*?)\s*(?:[;,]|$)")
+
+
+class _Refuse(Exception):  # noqa: N818 - internal control flow, converted to Refusal
+    def __init__(self, reason: Reason, fld: str, rule: str, offset: int) -> None:
+        self.args4 = (reason, fld, rule, offset)
+
+
+def decode(
+    frame: bytes,
+    *,
+    keys: KeyLookup | None = None,
+    crc: int | None = None,
+    strict: bool = False,
+) -> Packet | Refusal:
+    """Decode one frame.
+
+    Parameters
+    ----------
+    frame : bytes
+        From ``##`` to the CRC, with or without the trailing ``\\r\\n``.
+    keys : callable, optional
+        MN -> SM4 key for HJ 212-2025 encrypted CP; without it encrypted packets are refused.
+    crc : int, optional
+        The CRC of the data segment if already computed (by :func:`decode_many`).
+    strict : bool
+        Raise :class:`PacketRefusedError` instead of returning the :class:`Refusal`.
+
+    Returns
+    -------
+    Packet or Refusal
+    """
+    header: dict[str, str] = {}
+    try:
+        packet = _decode(frame, keys, crc, header)
+    except _Refuse as refuse:
+        reason, fld, rule, offset = refuse.args4
+        flag = header.get("Flag")
+        version = None
+        if flag is None and header:
+            version = "2005"
+        elif flag is not None and flag.isdigit() and (int(flag) >> 2) & 0x3F in (0, 1, 2):
+            version = Version((int(flag) >> 2) & 0x3F).label
+        refusal = Refusal(
+            reason,
+            fld,
+            rule,
+            offset,
+            mn=header.get("MN"),
+            st=header.get("ST"),
+            cn=header.get("CN"),
+            version=version,
+        )
+        if strict:
+            raise PacketRefusedError(refusal) from None
+        return refusal
+    return packet
+
+
+def decode_many(
+    frames: Sequence[bytes], *, keys: KeyLookup | None = None
+) -> list[Packet | Refusal]:
+    """Decode many frames, computing their CRCs in one vectorised pass (:func:`crc_hj212_many`)."""
+    segments = []
+    for f in frames:
+        end = len(f) - 2 if f.endswith(b"\r\n") else len(f) - 1 if f.endswith(b"\n") else len(f)
+        segments.append(f[6 : end - 4] if end >= 10 else b"")
+    crcs = crc_hj212_many(segments)
+    return [decode(f, keys=keys, crc=int(c)) for f, c in zip(frames, crcs, strict=True)]
+
+
+def _decode(
+    frame: bytes, keys: KeyLookup | None, crc: int | None, header: dict[str, str]
+) -> Packet:
+    if frame.endswith(b"\r\n"):
+        frame = frame[:-2]
+    elif frame.endswith(b"\n"):
+        frame = frame[:-1]
+    n = len(frame)
+    if not frame.startswith(b"##"):
+        raise _Refuse(Reason.BAD_FRAME, "header", "frame must start with '##' (2017 Table 2)", 0)
+    length_text = frame[2:6]
+    if len(length_text) < 4 or not length_text.isdigit():
+        raise _Refuse(
+            Reason.BAD_FRAME,
+            "length",
+            f"length field {length_text!r} is not 4 decimal digits (2017 Table 2)",
+            2,
+        )
+    declared = int(length_text)
+    if declared > MAX_SEGMENT:
+        raise _Refuse(
+            Reason.OVERSIZED,
+            "length",
+            f"declared data segment {declared} > {MAX_SEGMENT} bytes (2017 Table 2)",
+            2,
+        )
+    if n - 10 > MAX_SEGMENT + 8 * MAX_SEGMENT:  # ciphertext text may be ~5x plaintext
+        raise _Refuse(Reason.OVERSIZED, "data segment", f"frame of {n} bytes", 6)
+    crc_text = frame[n - 4 :]
+    segment = frame[6 : n - 4]
+    actual = len(segment)
+    if n < 10 or not all(c in _HEX for c in crc_text):
+        if actual != declared:
+            raise _Refuse(
+                Reason.BAD_LENGTH,
+                "length",
+                f"declared {declared} bytes but {max(actual, 0)} before the tail, and no CRC",
+                2,
+            )
+        raise _Refuse(
+            Reason.BAD_FRAME, "CRC", "no 4 hex digits before the tail (2017 Table 2)", n - 4
+        )
+    sent_crc = int(crc_text, 16)
+    cp_at = segment.find(b"CP=&&")
+    head_bytes = segment if cp_at < 0 else segment[:cp_at]
+    header_problem = _parse_header(head_bytes, header)
+    plain = segment
+    encrypted = False
+    if cp_at >= 0 and is_encrypted_cp(segment[cp_at + 5 : cp_at + 8]):
+        plain = _decrypt(segment, cp_at, header, keys)
+        encrypted = True
+        crc = None
+    computed = crc_hj212(plain) if crc is None else crc
+    length_ok = len(plain) == declared
+    if computed != sent_crc:
+        if not length_ok:
+            raise _Refuse(
+                Reason.BAD_LENGTH,
+                "length",
+                f"declared {declared} bytes but the segment has {len(plain)}, and the CRC "
+                f"fails (sent {crc_text.decode('latin-1')}, computed {computed:04X}): "
+                "bytes lost or frames merged",
+                2,
+            )
+        rule = f"sent {crc_text.decode('latin-1')}, computed {computed:04X} (2017 Appendix A)"
+        if encrypted:
+            rule += " over the decrypted segment: wrong SM4 key?"
+        raise _Refuse(Reason.CRC_MISMATCH, "CRC", rule, n - 4)
+    if header_problem is not None:
+        raise header_problem
+    return _build_packet(plain, cp_at, header, encrypted, length_ok, frame)
+
+
+def _parse_header(head: bytes, header: dict[str, str]) -> _Refuse | None:
+    """Read ``NAME=value`` header items in any order (separators ``;`` or ``,``, spaces trimmed).
+
+    The first problem is returned, not raised, so that a damaged frame is reported by its CRC
+    rather than by the damage it caused.
+    """
+    text = head.decode("latin-1")
+    if " " not in text and "," not in text:  # fast path: the standard layout
+        items = [item for item in text.split(";") if item]
+        if text.count("=") == len(items) and _TWO_EQUALS.search(text) is None:
+            header.update(item.split("=", 1) for item in items)  # type: ignore[misc]
+            return None
+    problem = None
+    for item in text.replace(",", ";").split(";"):
+        name, eq, value = item.partition("=")
+        name = name.strip()
+        if eq and name:
+            header.setdefault(name, value.strip())
+        elif item.strip() and problem is None:
+            problem = _Refuse(
+                Reason.MALFORMED_FIELD,
+                "header",
+                f"header item {item.strip()[:20]!r} is not NAME=value (2017 §6.3.2)",
+                6 + text.find(item),
+            )
+    return problem
+
+
+def _decrypt(segment: bytes, cp_at: int, header: dict[str, str], keys: KeyLookup | None) -> bytes:
+    mn = header.get("MN", "")
+    key = keys(mn) if keys is not None else None
+    if key is None:
+        raise _Refuse(
+            Reason.MALFORMED_FIELD,
+            "CP",
+            f"CP is SM4-encrypted (HJ 212-2025 §6.4) but no key is registered for MN {mn!r}",
+            6 + cp_at,
+        )
+    close = segment.rfind(b"&&")
+    if close < cp_at + 5:
+        raise _Refuse(Reason.MALFORMED_FIELD, "CP", "CP must end with '&&'", 6 + cp_at)
+    try:
+        body = decrypt_cp(segment[cp_at + 5 : close], key)
+    except CipherError as exc:
+        raise _Refuse(Reason.MALFORMED_FIELD, "CP", str(exc), 6 + cp_at + 5) from None
+    return segment[: cp_at + 5] + body + segment[close:]
+
+
+def _int_field(header: dict[str, str], name: str, offset: int) -> int | None:
+    value = header.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or not value.isascii():
+        raise _Refuse(
+            Reason.MALFORMED_FIELD, name, f"{name}={value[:12]!r} is not an integer", offset
+        )
+    return int(value)
+
+
+def _build_packet(
+    seg: bytes, cp_at: int, header: dict[str, str], encrypted: bool, length_ok: bool, raw: bytes
+) -> Packet:
+    for name in ("ST", "CN", "MN"):
+        if not header.get(name):
+            raise _Refuse(Reason.MALFORMED_FIELD, name, f"{name} is missing (2017 Table 3)", 6)
+    if cp_at < 0:
+        raise _Refuse(Reason.MALFORMED_FIELD, "CP", "no 'CP=&&' (2017 §6.3.2)", 6)
+    cn = header["CN"]
+    if len(cn) != 4 or not cn.isdigit() or not cn.isascii():
+        raise _Refuse(Reason.MALFORMED_FIELD, "CN", f"CN={cn[:12]!r} is not 4 digits", 6)
+    flag = _int_field(header, "Flag", 6)
+    if flag is not None and (flag > 255 or (flag >> 2) & 0x3F > 2):
+        raise _Refuse(
+            Reason.MALFORMED_FIELD,
+            "Flag",
+            f"Flag={flag}: version bits {(flag >> 2) & 0x3F} are not 0 (2005), 1 (2017) "
+            "or 2 (2025) (2017 Table 3)",
+            6,
+        )
+    pnum = _int_field(header, "PNUM", 6)
+    pno = _int_field(header, "PNO", 6)
+    if flag is not None and flag & 2 and (pnum is None or pno is None or not 1 <= pno <= pnum):
+        raise _Refuse(
+            Reason.MALFORMED_FIELD,
+            "PNUM/PNO",
+            f"Flag={flag} announces a split packet: need 1 <= PNO <= PNUM, got "
+            f"PNUM={pnum}, PNO={pno} (2017 Table 3)",
+            6,
+        )
+    qn = header.get("QN")
+    if qn is not None and (not qn.isdigit() or len(qn) not in (14, 16, 17)):
+        raise _Refuse(
+            Reason.MALFORMED_FIELD, "QN", f"QN={qn[:20]!r} is not 17 digits (2017 §6.3.2)", 6
+        )
+    close = seg.rfind(b"&&")
+    if close < cp_at + 5:
+        raise _Refuse(Reason.MALFORMED_FIELD, "CP", "CP must end with '&&' (2017 §6.3.3)", 6)
+    if seg[close + 2 :].strip(b" ;"):
+        raise _Refuse(
+            Reason.MALFORMED_FIELD,
+            "CP",
+            "bytes after the closing '&&' of CP (2017 §6.3.2)",
+            6 + close + 2,
+        )
+    body = seg[cp_at + 5 : close]
+    try:
+        cp = body.decode("utf-8")
+    except UnicodeDecodeError:
+        cp = body.decode("gb18030", errors="replace")  # legacy devices send GBK text
+    if cn not in KNOWN_CNS:
+        raise _Refuse(
+            Reason.UNSUPPORTED_COMMAND,
+            "CN",
+            f"CN={cn} is not a command of HJ/T 212-2005, HJ 212-2017 (Table 9) or HJ 212-2025",
+            6,
+        )
+    data_time = _check_cp(cp, cn, 6 + cp_at + 5)
+    return Packet(
+        st=header["ST"],
+        cn=cn,
+        pw=header.get("PW", ""),
+        mn=header["MN"],
+        qn=qn,
+        flag=flag,
+        pnum=pnum,
+        pno=pno,
+        rf=header.get("RF", "0") not in ("", "0"),
+        cp=cp,
+        encrypted=encrypted,
+        length_ok=length_ok,
+        data_time=data_time,
+        raw=raw,
+    )
+
+
+def split_cp(cp: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Split a CP data area into groups (``;``) of ``(name, value)`` items (``,``).
+
+    ``//…//`` spans (log text, 2017 Table C.40) are opaque: separators inside do not split.
+    Items are trimmed; empty items (a trailing ``;``) are skipped. The text must have passed
+    the grammar check of :func:`decode`.
+    """
+    if "//" in cp:
+        return _split_cp_with_logs(cp)
+    groups = []
+    for group_text in cp.split(";"):
+        items = tuple(
+            (name.strip(), value.strip())
+            for name, _, value in (item.partition("=") for item in group_text.split(","))
+            if name.strip()
+        )
+        if items:
+            groups.append(items)
+    return tuple(groups)
+
+
+def _split_cp_with_logs(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    groups: list[tuple[tuple[str, str], ...]] = []
+    items: list[tuple[str, str]] = []
+    for m in _LOG_ITEM.finditer(text):
+        items.append((m.group(1).strip(), m.group(2).strip()))
+        if m.group(3) != ",":
+            groups.append(tuple(items))
+            items = []
+    if items:
+        groups.append(tuple(items))
+    return tuple(groups)
+
+
+def _check_cp(cp: str, cn: str, offset: int) -> datetime | None:
+    """Check the CP grammar (2017 §6.3.3) and, for data uploads, numbers and the data time.
+
+    Regular expressions do the work in C; Python only runs to explain a refusal.
+    """
+    if "//" in cp:
+        valid = _CP_WITH_LOGS.fullmatch(cp) is not None
+    elif (
+        cp.count("=") == cp.count(";") + cp.count(",") + 1
+        and " " not in cp
+        and _TWO_EQUALS.search(cp) is None
+        and ";=" not in cp
+        and ",=" not in cp
+        and cp[:1] != "="
+    ):
+        valid = True  # fast path: one '=' per item, every name non-empty
+    else:
+        valid = _CP_ALL.fullmatch(cp) is not None
+    if not valid:
+        raise _Refuse(
+            Reason.MALFORMED_FIELD,
+            _first_bad_item(cp),
+            "CP items must be NAME=value, joined by ',' within a factor and ';' between "
+            "factors (2017 §6.3.3)",
+            offset,
+        )
+    if cn not in DATA_TYPE_BY_CN:
+        return None
+    bad = _BAD_NUMBER.search(cp)
+    if bad is not None:
+        start = max(cp.rfind(";", 0, bad.start()), cp.rfind(",", 0, bad.start())) + 1
+        name = cp[start : bad.end() - 1].strip()
+        value = cp[bad.end() :].split(";")[0].split(",")[0]
+        raise _Refuse(
+            Reason.MALFORMED_FIELD,
+            name,
+            f"{name}={value[:20]!r} is not a decimal number (2017 §6.3.3, Table 4 data types)",
+            offset + len(cp[:start].encode()),
+        )
+    time_name = "AlarmTime" if cn == "2072" else "DataTime"
+    found = (_ALARM_TIME if cn == "2072" else _DATA_TIME).search(cp)
+    if found is None:
+        if _NUMERIC_ITEM.search(cp) is None:
+            return None  # a request (history BeginTime/EndTime, or start/stop): no readings
+        raise _Refuse(
+            Reason.MALFORMED_FIELD, time_name, f"CN={cn} needs {time_name} (2017 Table 4)", offset
+        )
+    return _parse_time(found.group(1), time_name, offset + found.start(1))
+
+
+def _first_bad_item(cp: str) -> str:
+    for item in cp.replace(",", ";").split(";"):
+        name, eq, _ = item.partition("=")
+        if item.strip() and (not eq or not name.strip()):
+            return item.strip()[:24]
+    return "CP"
+
+
+def _parse_time(value: str, name: str, offset: int) -> datetime:
+    """``YYYYMMDDhhmmss[zzz]`` CST -> naive UTC (2017 Table 4; 17 digits seen in 2005 traffic)."""
+    if len(value) not in (14, 17) or not value.isdigit() or not value.isascii():
+        raise _Refuse(
+            Reason.MALFORMED_FIELD,
+            name,
+            f"{name}={value[:20]!r} is not YYYYMMDDhhmmss (14 digits, or 17 with milliseconds)",
+            offset,
+        )
+    try:
+        local = datetime(
+            int(value[0:4]),
+            int(value[4:6]),
+            int(value[6:8]),
+            int(value[8:10]),
+            int(value[10:12]),
+            int(value[12:14]),
+        )
+    except ValueError as exc:
+        raise _Refuse(
+            Reason.MALFORMED_FIELD, name, f"{name}={value!r} is not a valid time ({exc})", offset
+        ) from None
+    if local.year < 1971:
+        raise _Refuse(Reason.MALFORMED_FIELD, name, f"{name}={value!r} is before 1971", offset)
+    return local - CST
+
+
+def _readings(groups: tuple[tuple[tuple[str, str], ...], ...]) -> tuple[Reading, ...]:
+    by_code: dict[str, dict[str, object]] = {}
+    for group in groups:
+        for name, value in group:
+            code, dash, suffix = name.rpartition("-")
+            if not dash:
+                continue
+            values = by_code.get(code)
+            if values is None:
+                values = by_code[code] = {}
+            slot = _NUMERIC_SUFFIX.get(suffix)
+            if slot is not None:
+                values.setdefault(slot, float(value))
+                continue
+            slot = _TEXT_SUFFIX.get(suffix)
+            if slot is not None:
+                values.setdefault(slot, value)
+            else:
+                extra = values.setdefault("extra", [])
+                assert isinstance(extra, list)
+                extra.append((suffix, value))
+    readings = []
+    for code, values in by_code.items():
+        extra = values.pop("extra", ())
+        assert isinstance(extra, list | tuple)
+        readings.append(
+            Reading(code=code, parameter=canonical_factor(code), extra=tuple(extra), **values)  # type: ignore[arg-type]
+        )
+    return tuple(readings)
+
+
+# ---------------------------------------------------------------------------- encoding
+
+
+def join_cp(groups: Sequence[Sequence[tuple[str, object]]]) -> str:
+    """CP text from groups of ``(name, value)`` items: ``,`` inside a group, ``;`` between."""
+    return ";".join(",".join(f"{k}={v}" for k, v in group) for group in groups)
+
+
+def build_frame(segment: bytes) -> bytes:
+    """Wrap a data segment: ``##`` + 4-digit length + segment + CRC (upper-case hex) + CRLF."""
+    if len(segment) > 9999:
+        raise ValueError(f"data segment of {len(segment)} bytes does not fit 4 digits")
+    return b"##%04d%s%04X\r\n" % (len(segment), segment, crc_hj212(segment))
+
+
+def encode(packet: Packet, *, key: bytes | None = None) -> bytes:
+    """Build the frame of ``packet`` (2017 §6.3; header order of 2025 figure 4).
+
+    Parameters
+    ----------
+    packet : Packet
+        Header fields and the CP text (see :func:`join_cp`); ``data_time`` is ignored.
+    key : bytes, optional
+        SM4 key: encrypt the CP data area (HJ 212-2025 §6.4.2). The CRC and the length field
+        are those of the plaintext segment (Appendix A.2).
+
+    Returns
+    -------
+    bytes
+        The complete frame including ``\\r\\n``.
+    """
+    parts = []
+    if packet.qn is not None:
+        parts.append(f"QN={packet.qn}")
+    parts += [f"ST={packet.st}", f"CN={packet.cn}", f"PW={packet.pw}", f"MN={packet.mn}"]
+    if packet.flag is not None:
+        parts.append(f"Flag={packet.flag}")
+    if packet.pnum is not None:
+        parts.append(f"PNUM={packet.pnum}")
+    if packet.pno is not None:
+        parts.append(f"PNO={packet.pno}")
+    if packet.rf:
+        parts.append("RF=1")
+    head = (";".join(parts) + ";CP=&&").encode("latin-1")
+    body = packet.cp.encode()
+    plain = head + body + b"&&"
+    if len(plain) > MAX_SEGMENT:
+        raise ValueError(
+            f"data segment of {len(plain)} bytes > {MAX_SEGMENT}: split it (PNUM/PNO, 2017 §6.3)"
+        )
+    if key is None:
+        return build_frame(plain)
+    cipher = head + encrypt_cp(body, key) + b"&&"
+    return b"##%04d%s%04X\r\n" % (len(plain), cipher, crc_hj212(plain))
