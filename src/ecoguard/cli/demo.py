@@ -1,11 +1,80 @@
-"""`ecoguard demo`: create the store and fill it with the demo province."""
+"""`ecoguard demo`: create the store under ECOGUARD_HOME and fill it with the demo province."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from ecoguard.air.imports import AIR_HOURLY_TABLE, store_air_hourly
+from ecoguard.cli.registry_access import registry_session
+from ecoguard.config import get_settings
+from ecoguard.demo.air import demo_station_rows, generate_air_hours
+from ecoguard.registry.demo import seed_demo
+from ecoguard.registry.stations import upsert_air_stations
+from ecoguard.timeseries.store import TimeseriesStore
+
+_out = Console(soft_wrap=True)
+
+CST = dt.timezone(dt.timedelta(hours=8))
 
 
-def demo() -> None:
-    """Create the store under ECOGUARD_HOME and fill it with the demo province."""
-    typer.echo("the demo is not built yet", err=True)
-    raise typer.Exit(code=2)
+def demo(
+    start: Annotated[
+        str,
+        typer.Option("--from", help="First day of generated air data (default: Jan 1 last year)."),
+    ] = "",
+    end: Annotated[str, typer.Option("--to", help="Last day (default: yesterday, CST).")] = "",
+) -> None:
+    """Create the store under ECOGUARD_HOME and fill it with the generated demo province.
+
+    The demo province is modelled on Xinjiang: its real prefectures and XPCC cities, invented
+    stations and enterprises, generated data. Running it again adds nothing twice.
+    """
+    settings = get_settings()
+    today = dt.datetime.now(CST).date()
+    first = dt.date.fromisoformat(start) if start else dt.date(today.year - 1, 1, 1)
+    last = dt.date.fromisoformat(end) if end else today - dt.timedelta(days=1)
+    if last < first:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+
+    _out.print(f"ecoguard home: [bold]{settings.home.resolve()}[/bold]")
+    with (
+        _out.status("registry: regions, enterprises, devices, users"),
+        registry_session(actor="demo") as session,
+    ):
+        report = seed_demo(session)
+        stations = upsert_air_stations(session, demo_station_rows())
+    _out.print(
+        f"registry: {report.regions} regions written, {report.enterprises} enterprises, "
+        f"{report.devices} devices, {stations.created} new air stations"
+    )
+    store = TimeseriesStore(settings.timeseries_root)
+    with _out.status(f"air: generating hourly data {first} .. {last}"):
+        table = generate_air_hours(first, last)
+        inserted = store_air_hourly(store, table)
+    _out.print(
+        f"air: {table.num_rows:,} station-hours generated, {inserted:,} new in {AIR_HOURLY_TABLE}"
+    )
+
+    accounts = "\n".join(
+        f"  {u.username:<10} {u.password:<20} {u.role.value:<20} {u.region_adcode or '(all)'}"
+        for u in report.users
+    )
+    _out.print(
+        Panel(
+            "DEMO MODE: these accounts have PUBLIC passwords. Never use them on real data.\n"
+            + accounts,
+            title="demo accounts",
+            border_style="red",
+        )
+    )
+    yesterday = last.isoformat()
+    _out.print(
+        "Try:\n"
+        f"  .venv/bin/ecoguard air aqi --from {yesterday} --to {yesterday} --station 6002A\n"
+        "  ECOGUARD_DEMO=1 .venv/bin/ecoguard serve    # then open http://127.0.0.1:8000/\n"
+    )

@@ -1,7 +1,64 @@
-"""`ecoguard sites ...` commands."""
+"""`ecoguard sites ...`: monitoring sites in the registry."""
 
 from __future__ import annotations
 
-import typer
+import getpass
+from pathlib import Path
+from typing import Annotated
 
-app = typer.Typer(help="sites commands.", no_args_is_help=True)
+import typer
+from rich.console import Console
+
+from ecoguard.cli.output import OutputFormat, write_rows
+from ecoguard.cli.registry_access import registry_session
+from ecoguard.ingest.cnemc import read_cnemc_station_list
+from ecoguard.registry.stations import upsert_air_stations
+
+app = typer.Typer(help="Monitoring sites: station lists and sections.", no_args_is_help=True)
+import_app = typer.Typer(help="Import site lists.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+_err = Console(stderr=True, soft_wrap=True)
+
+
+@import_app.command("cnemc-list")
+def import_cnemc_list(
+    path: Annotated[Path, typer.Argument(help="CNEMC station list (GB18030 or UTF-8 CSV).")],
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Import the CNEMC air station list into the registry.
+
+    Each station is placed in the prefecture its ``城市`` names (the third-party province and
+    prefecture columns are ignored: they are wrong for XPCC cities). Stations whose city is not a
+    registered prefecture are listed and not imported. Exit code 1 when any row was refused.
+    """
+    if not path.is_file():
+        raise typer.BadParameter(f"{path} is not a file", param_hint="PATH")
+    try:
+        rows, errors = read_cnemc_station_list(path)
+    except ValueError as exc:
+        _err.print(f"[red]refused[/red] {exc}")
+        raise typer.Exit(code=1) from None
+    with registry_session(actor=f"cli:{getpass.getuser()}") as session:
+        report = upsert_air_stations(session, [vars(r) for r in rows])
+    write_rows(
+        [
+            {
+                "read": len(rows),
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": len(report.rejected) + len(errors),
+            }
+        ],
+        fmt,
+        title="CNEMC station list",
+    )
+    for error in errors:
+        _err.print(f"[yellow]refused[/yellow] {error}")
+    for code, reason in report.rejected[:30]:
+        _err.print(f"[yellow]not imported[/yellow] {path}: station {code}: {reason}")
+    if len(report.rejected) > 30:
+        _err.print(f"... and {len(report.rejected) - 30} more")
+    if errors or report.rejected:
+        raise typer.Exit(code=1)
