@@ -7,7 +7,7 @@ const en: Messages = {
     short: 'ecoguard',
     language: 'Language',
     logout: 'Sign out',
-    scope: 'Scope',
+    scope: 'Scope: ',
     role: 'Role',
     loading: 'Loading…',
     noData: 'No data',

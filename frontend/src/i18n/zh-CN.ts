@@ -5,7 +5,7 @@ const zhCN = {
     short: 'ecoguard',
     language: '语言',
     logout: '退出登录',
-    scope: '管辖范围',
+    scope: '管辖范围：',
     role: '角色',
     loading: '加载中…',
     noData: '暂无数据',
