@@ -48,7 +48,18 @@ class SectionType(StrEnum):
         key = text.strip().lower()
         if key in {"river", "河流", "河", "r"}:
             return cls.RIVER
-        if key in {"lake", "reservoir", "lake/reservoir", "湖库", "湖泊", "水库", "湖", "库", "l"}:
+        if key in {
+            "lake",
+            "reservoir",
+            "lake/reservoir",
+            "lake_reservoir",
+            "湖库",
+            "湖泊",
+            "水库",
+            "湖",
+            "库",
+            "l",
+        }:
             return cls.LAKE
         raise ValueError(f"section type {text!r} is neither 'river' nor 'lake' (湖、库)")
 

@@ -1,0 +1,167 @@
+"""`ecoguard water import|classify|assess` end to end, on a temporary ECOGUARD_HOME."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ecoguard.cli.main import app
+
+SECTIONS_FIXTURE = Path(__file__).parent / "data" / "cnemc_sections_2026-02-04.csv"
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ECOGUARD_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def _manual_file(tmp_path: Path) -> Path:
+    """Monthly manual samples of three sections in February 2025 and 2026."""
+    lines = ["section,region,basin,time,ph,do,codmn,nh3_n,tp"]
+    for year, tp_a, tp_lake in ((2025, "0.35", "0.02"), (2026, "0.15", "0.06")):
+        lines += [
+            f"A桥,甲省,甲流域,{year}-02-03 10:00,7.5,8.0,3.0,0.2,{tp_a}",
+            f"A桥,甲省,甲流域,{year}-02-17 10:00,7.5,8.0,3.0,0.2,{tp_a}",
+            f"B水库,甲省,甲流域,{year}-02-10 10:00,7.8,9.0,2.5,0.1,{tp_lake}",
+            f"C河口,乙省,甲流域,{year}-02-10 10:00,9.6,9.0,2.5,0.1,0.05",
+        ]
+    path = tmp_path / "manual.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _sections_file(tmp_path: Path) -> Path:
+    path = tmp_path / "sections.csv"
+    path.write_text(
+        "name,type,basin,target_class\nA桥,river,甲流域,Ⅲ\nB水库,lake,甲流域,Ⅱ\nC河口,river,甲流域,Ⅳ\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_import_is_idempotent_and_assess_compares_with_last_year(
+    tmp_path: Path, home: Path
+) -> None:
+    data = _manual_file(tmp_path)
+    first = runner.invoke(app, ["water", "import", str(data), "--format", "json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)[0]["inserted"] == 8 * 5
+    again = runner.invoke(app, ["water", "import", str(data), "--format", "json"])
+    assert json.loads(again.stdout)[0]["inserted"] == 0
+    assert (home / "timeseries" / "water_readings").is_dir()
+
+    sections = _sections_file(tmp_path)
+    result = runner.invoke(
+        app,
+        ["water", "assess", "--by", "section", "--period", "2026-02",
+         "--sections", str(sections), "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {r["section"]: r for r in json.loads(result.stdout)}
+    # A桥: TP 0.15 -> Ⅲ (river) this year, 0.35 -> Ⅴ last year; target Ⅲ met.
+    assert (rows["A桥"]["water_class"], rows["A桥"]["water_class_last_year"]) == ("Ⅲ", "Ⅴ")
+    assert rows["A桥"]["meets_target"] is True
+    assert rows["A桥"]["samples"] == 2
+    # B水库: lake TP 0.06 -> Ⅳ against target Ⅱ, exceeding by (0.06-0.025)/0.025 = 1.4 times.
+    assert rows["B水库"]["water_class"] == "Ⅳ"
+    assert rows["B水库"]["exceedances"] == "tp 1.40x"
+    assert rows["C河口"]["water_class"] == "劣Ⅴ" and rows["C河口"]["deciding"] == "ph"
+
+    basin = runner.invoke(
+        app,
+        ["water", "assess", "--by", "basin", "--period", "2026-Q1",
+         "--sections", str(sections), "--format", "json"],
+    )  # fmt: skip
+    assert basin.exit_code == 0, basin.output
+    (row,) = json.loads(basin.stdout)
+    assert row["classified"] == 3
+    assert row["excellent_pct"] == pytest.approx(33.3)
+    assert row["excellent_pct_last_year"] == pytest.approx(33.3)
+    assert row["worse_than_v_pct"] == pytest.approx(33.3)
+    assert row["target_met_pct"] == pytest.approx(33.3)
+    assert row["status_method"] == "mean"  # fewer than 5 sections
+
+
+def test_assess_without_types_reports_unknown_sections(tmp_path: Path, home: Path) -> None:
+    runner.invoke(app, ["water", "import", str(_manual_file(tmp_path))])
+    result = runner.invoke(
+        app, ["water", "assess", "--by", "region", "--period", "2026-02", "--format", "csv"]
+    )
+    assert result.exit_code == 1
+    assert "2 sections have no class (type unknown): A桥, B水库" in result.stderr
+
+
+def test_classify_cnemc_layout_with_section_type_and_xlsx(tmp_path: Path, home: Path) -> None:
+    path = tmp_path / "water_2026-02-04.csv"
+    path.write_text(
+        "省份,流域,断面名称,监测时间,水质类别,pH(无量纲),溶解氧(mg/L),高锰酸盐指数(mg/L),"
+        "氨氮(mg/L),总磷(mg/L),总氮(mg/L)\n"
+        "江苏省,太湖流域,胥湖心,02-04 11:00,Ⅱ,8.24,12.25,--,--,0.020,1.41\n",
+        encoding="utf-8",
+    )
+    unknown = runner.invoke(app, ["water", "classify", str(path), "--format", "json"])
+    assert unknown.exit_code == 1
+    (row,) = json.loads(unknown.stdout)
+    assert row["water_class"] == ""
+    assert "as a river Ⅰ, as a lake/reservoir Ⅱ; the name suggests a lake" in row["note"]
+
+    lake = runner.invoke(
+        app, ["water", "classify", str(path), "--section-type", "lake", "--format", "json"]
+    )
+    assert lake.exit_code == 0, lake.output
+    (row,) = json.loads(lake.stdout)
+    assert (row["water_class"], row["agrees"], row["deciding"]) == ("Ⅱ", True, "tp")
+    assert row["type_source"] == "option"
+
+    out = tmp_path / "classes.xlsx"
+    xlsx = runner.invoke(
+        app,
+        [
+            "water",
+            "classify",
+            str(path),
+            "--section-type",
+            "lake",
+            "--format",
+            "xlsx",
+            "-o",
+            str(out),
+        ],
+    )
+    assert xlsx.exit_code == 0, xlsx.output
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("water_class") + 1).value == "Ⅱ"
+
+
+def test_usage_errors_exit_2(tmp_path: Path, home: Path) -> None:
+    assert runner.invoke(app, ["water", "classify", str(tmp_path / "none.csv")]).exit_code == 2
+    bad = runner.invoke(app, ["water", "assess", "--period", "2026-13"])
+    assert bad.exit_code == 2
+    assert "month must be 01-12" in bad.output
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = runner.invoke(app, ["water", "classify", str(plain)])
+    assert result.exit_code == 2
+    assert "no column is mapped to 'section'" in result.output
+
+
+@pytest.mark.shared_data
+def test_classify_real_file_with_sections(shared_data: Path, home: Path) -> None:
+    data = shared_data / "water" / "cnemc_water_sections_2026-02-04.csv"
+    result = runner.invoke(
+        app,
+        ["water", "classify", str(data), "--sections", str(SECTIONS_FIXTURE), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 600
+    assert sum(r["agrees"] is False for r in rows) == 2
+    assert "computed class differs for 2" in result.stderr
