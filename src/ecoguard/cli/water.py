@@ -29,7 +29,7 @@ from ecoguard.standards.water_assessment import AUTO_STATION_ITEMS, CLASS_ITEMS,
 from ecoguard.timeseries.store import TimeseriesStore
 from ecoguard.water.assess import GroupBy, assess, parse_period
 from ecoguard.water.classify import RESULT_COLUMNS, classify_samples
-from ecoguard.water.sections import SectionTable
+from ecoguard.water.sections import SectionTable, registry_sections
 from ecoguard.water.store import save_readings
 
 app = typer.Typer(
@@ -102,8 +102,9 @@ def _read(
 
 
 def _sections(path: Path | None) -> tuple[SectionTable | None, list[Problem]]:
+    """Section attributes from ``--sections`` or else from the registry."""
     if path is None:
-        return None, []
+        return registry_sections(get_settings().registry_url), []
     if not path.is_file():
         raise typer.BadParameter(f"{path} does not exist", param_hint="--sections")
     try:

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from ecoguard.ingest.cnemc_water import Problem
 from ecoguard.standards.gb3838 import SectionType, WaterClass
 
@@ -143,3 +146,70 @@ def type_hint_from_name(name: str) -> SectionType | None:
     if _LAKE_WORDS.search(name) and not _NOT_LAKE_WORDS.search(name):
         return SectionType.LAKE
     return None
+
+
+def sections_from_registry(session: Session) -> SectionTable:
+    """Section attributes from the registry's ``water_sections``.
+
+    ``region`` is the name of the section's province (the level CNEMC files give), found by
+    walking up the region tree from the section's region.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        An open registry session.
+
+    Returns
+    -------
+    SectionTable
+    """
+    from ecoguard.registry.models import Region, WaterSection
+
+    regions = {r.adcode: r for r in session.scalars(select(Region))}
+
+    def province(adcode: str) -> str:
+        seen: set[str] = set()
+        current = regions.get(adcode)
+        while current is not None and current.parent_adcode and current.adcode not in seen:
+            seen.add(current.adcode)
+            if current.level == "province":
+                break
+            current = regions.get(current.parent_adcode)
+        return current.name if current is not None else ""
+
+    infos: list[SectionInfo] = []
+    for row in session.scalars(select(WaterSection)):
+        infos.append(
+            SectionInfo(
+                name=row.name,
+                section_type=SectionType.parse(row.water_body_type),
+                basin=row.basin or "",
+                region=province(row.region_adcode),
+                target_class=WaterClass.parse(row.target_class) if row.target_class else None,
+            )
+        )
+    return SectionTable(infos)
+
+
+def registry_sections(url: str) -> SectionTable | None:
+    """Section attributes from the registry at ``url``; ``None`` when it has none.
+
+    A SQLite registry that does not exist yet is not created.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ecoguard.registry.db import make_engine
+
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path in {"", ":memory:"} or not Path(path).exists():
+            return None
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            table = sections_from_registry(session)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return table if len(table) else None
