@@ -34,3 +34,10 @@ export function hasRole(roles?: readonly string[]): boolean {
   if (!roles || roles.length === 0) return true
   return auth.user !== null && roles.includes(auth.user.role)
 }
+
+/**
+ * Roles that may change the registry (mirrors WRITE_ROLES of ecoguard.registry.scope; the API
+ * enforces it, the dashboard only hides buttons that would be refused).
+ */
+export const WRITE_ROLES = ['administrator', 'prefecture_officer'] as const
+export const canWrite = computed(() => auth.user !== null && (WRITE_ROLES as readonly string[]).includes(auth.user.role))
