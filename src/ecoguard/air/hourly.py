@@ -194,3 +194,21 @@ def _column(rows: pa.Table, name: str) -> pa.Array:
 
 def _nullable_int(values: NDArray[np.int16], missing: int = -1) -> pa.Array:
     return pa.array(values.astype(np.int64), pa.int64(), mask=values == missing)
+
+
+def latest_station_hours(store: TimeseriesStore, stations: Sequence[str]) -> pa.Table:
+    """The most recent stored hour of each station (within the last two stored months)."""
+    if not store.exists(AIR_HOURLY_TABLE) or not stations:
+        return pa.table({})
+    months = store.partition_values(AIR_HOURLY_TABLE, "month")[-2:]
+    table = store.read(
+        AIR_HOURLY_TABLE,
+        partitions={"month": months},
+        where=(
+            "station_code IN (SELECT unnest(?)) AND interval_end_utc = "
+            "(SELECT max(interval_end_utc) FROM read_parquet(?, hive_partitioning = true) AS x "
+            "WHERE x.station_code = station_code)"
+        ),
+        params=[list(stations), store.files(AIR_HOURLY_TABLE)],
+    )
+    return table.sort_by("station_code")

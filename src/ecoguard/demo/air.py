@@ -131,7 +131,7 @@ def generate_air_hours(
         heat = station.heating * (0.4 + 1.6 * heating_season * winter)
         evening = 1.0 + 0.35 * np.cos(2.0 * np.pi * (hour_of_day - 22.0) / 24.0)
         pm2_5 = 10.0 + 25.0 * heat * evening * np.exp(
-            0.9 * stagnation * heating_season + local_noise
+            1.1 * np.tanh(stagnation) * heating_season + local_noise
         )
         dust = station.dust * spring * dust_event
         pm10 = pm2_5 * (1.5 + 0.3 * rng.random(hours)) + 40.0 * station.dust + 110.0 * dust
@@ -140,7 +140,9 @@ def generate_air_hours(
         o3 = (20.0 + 135.0 * (1.0 - winter) * sunshine) * np.exp(rng.normal(0.0, 0.15, hours))
         no2 = 28.0 * station.heating**0.5 * (0.7 + 0.6 * winter) * evening * np.exp(local_noise)
         so2 = 6.0 * heat * np.exp(rng.normal(0.0, 0.3, hours))
-        co = 0.45 * heat * evening * np.exp(0.6 * stagnation * heating_season + local_noise)
+        co = (
+            0.45 * heat * evening * np.exp(0.8 * np.tanh(stagnation) * heating_season + local_noise)
+        )
         if station.is_background:
             pm2_5, pm10, no2 = pm2_5 * 0.35, pm10 * 0.4, no2 * 0.3
         values = {"pm2_5": pm2_5, "pm10": pm10, "o3": o3, "no2": no2, "so2": so2, "co": co}

@@ -192,6 +192,13 @@ class TimeseriesStore:
         uris = delta.file_uris(file_pruning_predicate=predicate)
         return [uri.removeprefix("file://") for uri in uris]
 
+    def partition_values(self, table: str, column: str) -> list[str]:
+        """Distinct values of a partition column in the current snapshot, sorted."""
+        if not self.exists(table):
+            return []
+        parts = DeltaTable(str(self.table_path(table))).partitions()
+        return sorted({str(p[column]) for p in parts if p.get(column) is not None})
+
     def files(self, table: str) -> list[str]:
         """Parquet file URIs of the current snapshot, for engines such as Spark."""
         return list(DeltaTable(str(self.table_path(table))).file_uris())

@@ -1,0 +1,94 @@
+"""Schemas of the air-data endpoints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class Concentrations(BaseModel):
+    """1-hour (or daily) concentrations [ug/m3], CO [mg/m3]; null where missing."""
+
+    so2: float | None = None
+    no2: float | None = None
+    co: float | None = None
+    o3: float | None = None
+    pm10: float | None = None
+    pm2_5: float | None = None
+
+
+class SubIndices(BaseModel):
+    """IAQI per pollutant; null where the pollutant has no value."""
+
+    so2: int | None = None
+    no2: int | None = None
+    co: int | None = None
+    o3: int | None = None
+    pm10: int | None = None
+    pm2_5: int | None = None
+
+
+class StationHour(BaseModel):
+    """A station's hourly AQI report (HJ 633 real-time report).
+
+    ``time`` is the end of the hour (the CNEMC label) in China Standard Time, ISO 8601 with offset.
+    ``aqi`` is null when it may not be published (HJ 633-2026 §5.3) or cannot be computed.
+    """
+
+    station_code: str
+    time: str
+    aqi: int | None
+    level: int | None
+    category: str | None
+    color: str | None
+    primary_pollutants: list[str]
+    complete: bool
+    rules: str
+    iaqi: SubIndices
+    conc: Concentrations
+
+
+class StationHourOnMap(StationHour):
+    """The latest hour of a station, with what a map needs."""
+
+    station_name: str
+    city: str
+    region_adcode: str
+    lon: float | None
+    lat: float | None
+
+
+class LatestHours(BaseModel):
+    """The latest hour of every station in the caller's scope."""
+
+    items: list[StationHourOnMap]
+
+
+class StationSeries(BaseModel):
+    """A station's hourly series."""
+
+    station_code: str
+    items: list[StationHour]
+
+
+class RefusedCell(BaseModel):
+    """A refused cell or row: file, row, field, rule and the offending value."""
+
+    file: str
+    row: int
+    field: str
+    rule: str
+    value: str
+
+
+class ImportSummary(BaseModel):
+    """What an upload imported."""
+
+    files: int
+    rows: int
+    inserted: int
+    duplicates: int
+    stations: int
+    days: int
+    rejected: int
+    failed_files: list[str]
+    errors: list[RefusedCell]

@@ -1,0 +1,99 @@
+"""/api/v1/air over a real SQLite registry and store: scoped by region, AQI per hour, uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ecoguard.air.imports import store_air_hourly
+from ecoguard.api.app import create_app
+from ecoguard.api.routers.air import router as air_router
+from ecoguard.config import Settings
+from ecoguard.demo.air import DEMO_STATIONS, demo_station_rows, generate_air_hours
+from ecoguard.registry.db import make_engine, session_scope, upgrade
+from ecoguard.registry.demo import seed_demo
+from ecoguard.registry.stations import upsert_air_stations
+from ecoguard.timeseries.store import TimeseriesStore
+
+DAY = dt.date(2026, 1, 10)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    home = tmp_path_factory.mktemp("home")
+    settings = Settings(home=home, demo=True)
+    upgrade(settings.registry_url)
+    engine = make_engine(settings.registry_url)
+    with session_scope(engine, actor="test") as session:
+        seed_demo(session, counties=False)
+        upsert_air_stations(session, demo_station_rows())
+    store_air_hourly(TimeseriesStore(settings.timeseries_root), generate_air_hours(DAY, DAY))
+    with TestClient(create_app(settings, engine=engine, extra_routers=[air_router])) as test_client:
+        yield test_client
+    engine.dispose()
+
+
+def _headers(client: TestClient, user: str) -> dict[str, str]:
+    form = {"username": user, "password": f"ecoguard-{user}"}
+    token = client.post("/api/v1/login/access-token", data=form).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_latest_shows_only_stations_in_scope(client: TestClient) -> None:
+    analyst = client.get("/api/v1/air/latest", headers=_headers(client, "analyst")).json()["items"]
+    urumqi = client.get("/api/v1/air/latest", headers=_headers(client, "urumqi")).json()["items"]
+    assert {i["station_code"] for i in analyst} == {s.code for s in DEMO_STATIONS}
+    assert {i["station_code"] for i in urumqi} == {
+        s.code for s in DEMO_STATIONS if s.city == "乌鲁木齐"
+    }
+    assert {i["region_adcode"] for i in urumqi} == {"650100"}
+    # the last hour of the day is labelled 24:00, i.e. 00:00 of the next day (CST)
+    assert {i["time"] for i in urumqi} == {"2026-01-11T00:00:00+08:00"}
+
+
+def test_latest_aqi_is_the_maximum_iaqi_and_coloured_by_level(client: TestClient) -> None:
+    items = client.get("/api/v1/air/latest", headers=_headers(client, "analyst")).json()["items"]
+    colours = {1: "#00E400", 2: "#FFFF00", 3: "#FF7E00", 4: "#FF0000", 5: "#99004C", 6: "#7E0023"}
+    for item in items:
+        if item["aqi"] is None:
+            continue
+        assert item["aqi"] == max(v for v in item["iaqi"].values() if v is not None)
+        assert item["color"] == colours[item["level"]]
+
+
+def test_series_of_another_prefecture_is_not_found(client: TestClient) -> None:
+    urumqi = _headers(client, "urumqi")
+    own = client.get(f"/api/v1/air/stations/6002A/hourly?start={DAY}&end={DAY}", headers=urumqi)
+    other = client.get(f"/api/v1/air/stations/6121A/hourly?start={DAY}&end={DAY}", headers=urumqi)
+    # labels 01:00..23:00 of the day; 24:00 is labelled 00:00 of the next day
+    assert own.status_code == 200 and len(own.json()["items"]) == 23
+    assert other.status_code == 404
+    assert other.headers["content-type"].startswith("application/problem+json")
+
+
+def test_series_needs_sign_in(client: TestClient) -> None:
+    assert client.get(f"/api/v1/air/stations/6002A/hourly?start={DAY}&end={DAY}").status_code == 401
+
+
+def test_upload_lands_and_names_bad_cells(client: TestClient) -> None:
+    text = "date,hour,type,6002A\n20260105,1,PM2.5,80\n20260105,2,PM2.5,oops\n"
+    upload = [
+        ("files", ("china_sites_20260105.csv.gz", gzip.compress(text.encode()), "application/gzip"))
+    ]
+    viewer = client.post("/api/v1/air/imports", files=upload, headers=_headers(client, "viewer"))
+    assert viewer.status_code == 403
+    result = client.post("/api/v1/air/imports", files=upload, headers=_headers(client, "analyst"))
+    assert result.status_code == 201, result.text
+    body = result.json()
+    assert (body["rows"], body["inserted"], body["rejected"]) == (1, 1, 1)
+    assert body["errors"][0] == {
+        "file": "china_sites_20260105.csv.gz",
+        "row": 3,
+        "field": "6002A/PM2.5",
+        "rule": "must be a number",
+        "value": "oops",
+    }
