@@ -127,3 +127,46 @@ def test_the_name_alone_would_type_sections_wrongly(
         ["尖岗水库", "新乡贾太湖", "余家湖", "马坡湖", "惠州汝湖"]
     )
     assert len(wrong) == 17
+
+
+def test_the_data_confirm_the_boundary_and_ph_conventions(
+    result: pd.DataFrame, shared_data: Path
+) -> None:
+    raw = _raw_rows(shared_data)
+    rows = result.set_index("section")
+    # 临江 (river): TP printed 0.100 equals the class Ⅱ limit and the published class is Ⅱ, so a
+    # value equal to a limit belongs to that class (with "<" it would be Ⅲ).
+    assert raw[rows.loc["临江", "source_row"]]["总磷(mg/L)"] == "0.100"
+    assert rows.loc["临江", ["official_class", "deciding"]].tolist() == ["Ⅱ", "codmn,tp"]
+    # 大渔乡土罗村入湖口: DO 5.0 equals the class Ⅲ limit and the published class is Ⅲ (DO >=).
+    row = rows.loc["大渔乡土罗村入湖口"]
+    assert raw[row["source_row"]]["溶解氧(mg/L)"] == "5.0"
+    assert (row["official_class"], row["water_class"]) == ("Ⅲ", "Ⅲ")
+    assert "do" in row["deciding"].split(",")
+    # pH outside 6-9 is 劣Ⅴ: all such rows are published 劣Ⅴ, and for these pH is the only item
+    # worse than Ⅴ.
+    outside = [
+        line for line, r in raw.items()
+        if r["pH(无量纲)"] != "--" and not 6 <= float(r["pH(无量纲)"]) <= 9
+    ]  # fmt: skip
+    by_row = result.set_index("source_row")
+    assert len(outside) == 9
+    assert set(by_row.loc[outside, "official_class"]) == {"劣Ⅴ"}
+    only_ph = by_row.loc[outside]
+    only_ph = only_ph[only_ph["deciding"] == "ph"]
+    assert sorted(only_ph["section"]) == sorted(
+        ["东大河滇池入湖口", "杞麓湖心", "星云湖心", "程海湖中", "大衙", "额河南湾", "土桥",
+         "西梁子湖湖北", "海口西"]
+    )  # fmt: skip
+
+
+def test_each_of_the_five_items_decides_some_published_classes(
+    water_file: WaterFile, sections: SectionTable
+) -> None:
+    extra = {}
+    for left_out in AUTO_STATION_ITEMS:
+        items = [i for i in AUTO_STATION_ITEMS if i != left_out]
+        extra[left_out] = (
+            classify_samples(water_file.wide(), sections=sections, items=items).disagreements - 2
+        )
+    assert extra == {"ph": 9, "do": 10, "codmn": 83, "nh3_n": 26, "tp": 171}
