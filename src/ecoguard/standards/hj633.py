@@ -74,6 +74,7 @@ __all__ = [
     "AqiReport",
     "Edition",
     "Level",
+    "cnemc_realtime_report",
     "daily_report",
     "edition_for",
     "hourly_report",
@@ -287,22 +288,31 @@ def iaqi(indicator: str, concentration: ArrayLike, edition: Edition) -> NDArray[
     flat = c.reshape(-1)
     out = np.empty(flat.shape, dtype=np.int16)
     _index(_kernel(edition, column), flat, out)
-    _resolve_above(edition, column, out, None)
+    _resolve_above(column, out, None, *_above_values(edition))
     return out.reshape(c.shape)
 
 
+def _above_values(edition: Edition) -> tuple[int, int]:
+    """IAQI of SO2 1-h > 800 and O3 8-h > 800: Table 3 notes b, c (2026); NA (2012 notes 2, 3)."""
+    return (200, 300) if edition is Edition.HJ633_2026 else (NA, NA)
+
+
 def _resolve_above(
-    edition: Edition, column: str, codes: NDArray[np.int16], bits: NDArray[np.uint8] | None
+    column: str,
+    codes: NDArray[np.int16],
+    bits: NDArray[np.uint8] | None,
+    so2_above: int,
+    o3_above: int,
 ) -> NDArray[np.bool_] | None:
-    """Replace _ABOVE codes per the edition's rule; return where they were (or None)."""
+    """Replace _ABOVE codes per the rule set; return where they were (or None)."""
     above = codes == _ABOVE
     if not above.any():
         return None
     result: NDArray[np.bool_] = above
     if column == "so2_1h":
-        codes[above] = 200 if edition is Edition.HJ633_2026 else NA
+        codes[above] = so2_above
     elif column == "o3_8h":
-        codes[above] = 300 if edition is Edition.HJ633_2026 else NA
+        codes[above] = o3_above
     else:
         codes[above] = 500
     if bits is not None:
@@ -420,23 +430,62 @@ def mask_names(mask: ArrayLike) -> NDArray[np.object_]:
 
 # --- Reports -------------------------------------------------------------------------------------
 
-_REPORTS: dict[tuple[Edition, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # (required indicators, optional indicators)
-    (Edition.HJ633_2012, "hourly"): (
+
+@dataclass(frozen=True)
+class _Rules:
+    """What differs between the reports: indicators, table columns and special rules."""
+
+    edition: Edition  # breakpoint table
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    so2_above: int = NA  # IAQI when SO2 1-h > 800 (NA: 2012 note 2, use the 24-h IAQI)
+    o3_above: int = NA  # IAQI when O3 8-h > 800 (NA: 2012 note 3, O3 from its 1-h value)
+    o3_split: bool = False  # O3 has a 1-h and an 8-h IAQI (2012)
+    exceeding: bool = False  # 超标污染物 (2012)
+    rule_5_3: bool = False  # publication rule of HJ 633-2026 §5.3
+    columns: tuple[tuple[str, str], ...] = ()  # indicator -> table column overrides
+
+
+_RULES = {
+    (Edition.HJ633_2012, "hourly"): _Rules(
+        Edition.HJ633_2012,
+        "hourly",
         ("so2_1h", "no2_1h", "co_1h", "o3_1h", "o3_8h", "pm10_24h", "pm2_5_24h"),
         ("so2_24h",),
+        o3_split=True,
+        exceeding=True,
     ),
-    (Edition.HJ633_2012, "daily"): (
+    (Edition.HJ633_2012, "daily"): _Rules(
+        Edition.HJ633_2012,
+        "daily",
         ("so2_24h", "no2_24h", "co_24h", "o3_1h_max", "o3_8h_max", "pm10_24h", "pm2_5_24h"),
-        (),
+        o3_split=True,
+        exceeding=True,
     ),
-    (Edition.HJ633_2026, "hourly"): (
+    (Edition.HJ633_2026, "hourly"): _Rules(
+        Edition.HJ633_2026,
+        "hourly",
         ("so2_1h", "no2_1h", "co_1h", "o3_1h", "pm10_1h", "pm2_5_1h"),
-        (),
+        so2_above=200,
+        o3_above=300,
+        rule_5_3=True,
     ),
-    (Edition.HJ633_2026, "daily"): (
+    (Edition.HJ633_2026, "daily"): _Rules(
+        Edition.HJ633_2026,
+        "daily",
         ("so2_24h", "no2_24h", "co_24h", "o3_8h_max", "pm10_24h", "pm2_5_24h"),
-        (),
+        so2_above=200,
+        o3_above=300,
+        rule_5_3=True,
+    ),
+    (Edition.HJ633_2012, "hourly-cnemc"): _Rules(
+        Edition.HJ633_2012,
+        "hourly-cnemc",
+        ("so2_1h", "no2_1h", "co_1h", "o3_1h", "pm10_1h", "pm2_5_1h"),
+        so2_above=200,
+        exceeding=True,
+        columns=(("pm10_1h", "pm10_24h"), ("pm2_5_1h", "pm2_5_24h")),
     ),
 }
 
@@ -533,11 +582,8 @@ class AqiReport:
 _CHUNK = 1 << 15
 
 
-def _report(
-    conc: Mapping[str, ArrayLike], edition: Edition, kind: str, threads: int = 1
-) -> AqiReport:
-    edition = Edition(edition)
-    required, optional = _REPORTS[(edition, kind)]
+def _report(conc: Mapping[str, ArrayLike], rules: _Rules, threads: int = 1) -> AqiReport:
+    edition, kind, required, optional = rules.edition, rules.kind, rules.required, rules.optional
     unknown = sorted(set(conc) - set(required) - set(optional))
     if unknown:
         raise ValueError(
@@ -556,21 +602,26 @@ def _report(
     flat = {k: np.ascontiguousarray(a).reshape(-1) for k, a in zip(names, arrays, strict=True)}
     n = flat[names[0]].size
 
-    is2012 = edition is Edition.HJ633_2012
-    kernels = {k: _kernel(edition, _COLUMN[edition][k]) for k in names}
+    column = {**_COLUMN[edition], **dict(rules.columns)}
+    kernels = {k: _kernel(edition, column[k]) for k in names}
     # output keys: one IAQI per pollutant; 2012 keeps o3_1h and o3_8h apart (o3 = their max)
-    source = {k: ("o3_8h" if "8h" in k else "o3_1h") if is2012 and k.startswith("o3") else
-              _pollutant_of(k) for k in required}  # fmt: skip
+    source = {
+        k: ("o3_8h" if "8h" in k else "o3_1h")
+        if rules.o3_split and k.startswith("o3")
+        else _pollutant_of(k)
+        for k in required
+    }
     iaqi = {key: np.empty(n, dtype=np.int16) for key in source.values()}
-    if is2012:
+    if rules.o3_split:
         iaqi["o3"] = np.empty(n, dtype=np.int16)
     aqi = np.empty(n, dtype=np.int16)
     level = np.empty(n, dtype=np.int8)
     primary = np.empty(n, dtype=np.uint8)
-    exceeding = np.empty(n, dtype=np.uint8) if is2012 else None
+    exceeding = np.empty(n, dtype=np.uint8) if rules.exceeding else None
     complete = np.empty(n, dtype=np.bool_)
     published = np.empty(n, dtype=np.bool_)
     above_bits = np.empty(n, dtype=np.uint8)
+    so2_from_24h = "so2_1h" in required and rules.so2_above == NA
 
     def run(start: int) -> None:
         # Everything for one cache-sized chunk of rows, written into the output slices.
@@ -586,16 +637,16 @@ def _report(
             _index(kernels[k], flat[k][sl], codes)
             if k in required:
                 done &= codes != NA
-            _resolve_above(edition, _COLUMN[edition][k], codes, above)
-        if is2012:
-            if kind == "hourly":
-                # Table 1 note 2: SO2 1-h > 800 -> the SO2 IAQI is reported from the 24-h mean.
-                rule = np.flatnonzero(((above & _BIT["so2"]) != 0) & (out["so2_1h"] == NA))
-                if rule.size:
-                    so2 = out["so2_1h"]
-                    so2[rule] = out["so2_24h"][rule] if "so2_24h" in out else NA
-                    done[rule] = so2[rule] != NA
-            # Table 1 note 3 (O3 8-h > 800 -> O3 from its 1-h value) is this NA-ignoring maximum.
+            _resolve_above(column[k], codes, above, rules.so2_above, rules.o3_above)
+        if so2_from_24h:
+            # 2012 Table 1 note 2: SO2 1-h > 800 -> the SO2 IAQI is reported from the 24-h mean.
+            rule = np.flatnonzero(((above & _BIT["so2"]) != 0) & (out["so2_1h"] == NA))
+            if rule.size:
+                so2 = out["so2_1h"]
+                so2[rule] = out["so2_24h"][rule] if "so2_24h" in out else NA
+                done[rule] = so2[rule] != NA
+        if rules.o3_split:
+            # 2012 Table 1 note 3 (O3 8-h > 800 -> O3 from its 1-h value): NA-ignoring maximum.
             np.maximum(iaqi["o3_1h"][sl], iaqi["o3_8h"][sl], out=iaqi["o3"][sl])
         values = [iaqi[p][sl] for p in POLLUTANTS]
         a = aqi[sl]
@@ -605,8 +656,8 @@ def _report(
         over50 = (a > 50).view(np.uint8)
         prim = primary[sl]
         prim[:] = 0
-        for p, v in zip(POLLUTANTS, values, strict=True):
-            prim |= (v == a).view(np.uint8) << np.uint8(POLLUTANTS.index(p))
+        for i, v in enumerate(values):
+            prim |= (v == a).view(np.uint8) << np.uint8(i)
         prim *= over50
         if exceeding is not None:
             exc = exceeding[sl]
@@ -616,7 +667,7 @@ def _report(
         np.take(_LEVEL_LUT, a.astype(np.intp) + 1, out=level[sl])
         pub = published[sl]
         np.not_equal(a, NA, out=pub)
-        if not is2012:
+        if rules.rule_5_3:
             pub &= done | (a > 100)
 
     starts = range(0, n, _CHUNK)
@@ -673,7 +724,7 @@ def hourly_report(conc: Mapping[str, ArrayLike], edition: Edition) -> AqiReport:
     >>> rec.aqi, rec.level.category_zh, rec.primary
     (115, '轻度污染', ('PM2.5',))
     """
-    return _report(conc, edition, "hourly")
+    return _report(conc, _RULES[(Edition(edition), "hourly")])
 
 
 def daily_report(conc: Mapping[str, ArrayLike], edition: Edition) -> AqiReport:
@@ -702,4 +753,32 @@ def daily_report(conc: Mapping[str, ArrayLike], edition: Edition) -> AqiReport:
     >>> r.record(()).aqi, r.record(()).primary
     (100, ('PM2.5',))
     """
-    return _report(conc, edition, "daily")
+    return _report(conc, _RULES[(Edition(edition), "daily")])
+
+
+def cnemc_realtime_report(conc: Mapping[str, ArrayLike]) -> AqiReport:
+    """Hourly AQI as the CNEMC national real-time platform published it under HJ 633-2012.
+
+    Reverse-engineered from the platform's archive (docs/air-aqi-acceptance.md): it is *not* the
+    real-time report of HJ 633-2012 as written (which indexes PM by 24-h moving means and O3 also
+    by its 8-h moving mean), but reproduces every published AQI of the 2019 archive exactly:
+
+    * Table 1 of HJ 633-2012 breakpoints;
+    * six 1-h means ``so2_1h, no2_1h, co_1h, o3_1h, pm10_1h, pm2_5_1h``; PM 1-h means are indexed
+      on the 24-h columns, the O3 8-h moving mean is not used;
+    * SO2 1-h > 800 counts as IAQI 200 (not the 24-h IAQI of note 2);
+    * a missing pollutant is left out of the maximum (no fall-back to 24-h means).
+
+    Parameters
+    ----------
+    conc : mapping of str to array_like
+        The six 1-h means [ug/m3] (CO [mg/m3]), NaN for missing.
+
+    Returns
+    -------
+    AqiReport
+        ``edition`` is HJ 633-2012 and ``kind`` is ``"hourly-cnemc"``; ``published`` is true where
+        the AQI is computable (the platform withheld some incomplete hours by a rule that the
+        archive does not reveal).
+    """
+    return _report(conc, _RULES[(Edition.HJ633_2012, "hourly-cnemc")])
