@@ -9,6 +9,7 @@ CLI, importers, demo) can change the registry without leaving a trace. The autho
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
@@ -20,6 +21,8 @@ from ecoguard.registry.models import AuditLog
 #: Columns whose values never enter the audit log.
 SECRET_COLUMNS = frozenset({"password_hash", "access_password"})
 MASK = "***"
+#: Columns too large to copy into every audit row: recorded by digest and length.
+LARGE_COLUMNS = frozenset({"boundary_geojson"})
 
 _ACTOR = "ecoguard.actor"
 
@@ -53,7 +56,12 @@ def _state(obj: Base, *, previous: bool) -> dict[str, Any]:
                 value = None
         else:
             value = insp.attrs[key].value
-        out[key] = MASK if key in SECRET_COLUMNS and value is not None else _jsonable(value)
+        if value is not None and key in SECRET_COLUMNS:
+            value = MASK
+        elif isinstance(value, str) and key in LARGE_COLUMNS:
+            digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+            value = f"sha256:{digest} ({len(value)} chars)"
+        out[key] = _jsonable(value)
     return out
 
 

@@ -178,7 +178,11 @@ class Enterprise(LocatedMixin, TimestampMixin, Base):
     performance_grade: Mapped[str | None] = mapped_column(String(8), default=None)
     region_adcode: Mapped[str] = mapped_column(ForeignKey("regions.adcode"), index=True)
 
-    outlets: Mapped[list[Outlet]] = relationship(back_populates="enterprise")
+    # children are deleted through the ORM so that every deletion reaches the audit log
+    outlets: Mapped[list[Outlet]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan"
+    )
+    devices: Mapped[list[Device]] = relationship(cascade="all, delete-orphan")
 
 
 class Outlet(TimestampMixin, Base):
@@ -202,6 +206,8 @@ class Outlet(TimestampMixin, Base):
     lat: Mapped[float | None] = mapped_column(Float, default=None)
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="outlets")
+    #: deleting an outlet detaches its devices (``outlet_id`` set to null, audited)
+    devices: Mapped[list[Device]] = relationship()
 
 
 class Device(TimestampMixin, Base):

@@ -35,6 +35,7 @@ from ecoguard.registry.errors import (
     ForbiddenError,
     InvalidReferenceError,
     NotFoundError,
+    RegistryError,
 )
 from ecoguard.registry.models import (
     AirStation,
@@ -160,8 +161,8 @@ class ScopedRepository:
                 return true()
             inner = select(Enterprise.id).where(in_regions(Enterprise.region_adcode))
             return model.enterprise_id.in_(inner)
-        if model is AuditLog:
-            return true() if s.role is Role.administrator else false()
+        if model is AuditLog:  # only national administrators read the whole log
+            return true() if s.role is Role.administrator and regions is None else false()
         msg = f"no scoping rule for {model.__name__}"
         raise TypeError(msg)
 
@@ -270,6 +271,11 @@ class ScopedRepository:
     def update(self, obj: M, changes: Mapping[str, Any]) -> M:
         """Apply ``changes`` to a record read through this repository, with the same checks."""
         self._require_write(type(obj))
+        columns = type(obj).__table__.columns
+        for key, value in changes.items():
+            if value is None and key in columns and not columns[key].nullable:
+                msg = f"{key} may not be null"
+                raise RegistryError(msg, field=key)
         for key, value in changes.items():
             setattr(obj, key, value)
         try:

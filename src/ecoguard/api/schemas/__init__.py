@@ -1,0 +1,1 @@
+"""Request and response schemas: Base / Create / Update / Public families per entity."""
