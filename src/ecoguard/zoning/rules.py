@@ -126,6 +126,9 @@ _POLLUTANT_ALIASES = {
     "总磷": "TP",
 }
 
+#: Canonical pollutant keys.
+POLLUTANT_KEYS = frozenset(_POLLUTANT_ALIASES.values())
+
 #: Mass-rate units accepted for caps and emissions, as factors to [t/a].
 MASS_RATE_UNITS = {"t/a": 1.0, "吨/年": 1.0, "kg/a": 0.001, "千克/年": 0.001, "万t/a": 10_000.0}
 
@@ -377,5 +380,6 @@ def applicable(
                 order[rule.rule_id] = rule
                 via[rule.rule_id] = []
             via[rule.rule_id].append(unit.code)
-    ranked = sorted(order.values(), key=lambda r: (r.level, r.dimension.value, r.rule_id))
+    dims = list(Dimension)
+    ranked = sorted(order.values(), key=lambda r: (r.level, dims.index(r.dimension), r.rule_id))
     return [(r, tuple(via[r.rule_id])) for r in ranked]
