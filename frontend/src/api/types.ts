@@ -87,7 +87,11 @@ export interface ImportError {
 }
 
 export interface ImportResult {
+  files?: number
   rows: number
+  inserted?: number
+  duplicates?: number
+  failed_files?: string[]
   stations?: number
   days?: number
   rejected: number

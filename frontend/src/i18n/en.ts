@@ -99,6 +99,10 @@ const en: Messages = {
     time: 'Time',
   },
   import: {
+    inserted: 'New rows',
+    duplicates: 'Duplicates (already stored)',
+    failedFile: 'File not readable',
+    value: 'Value',
     title: 'Data import',
     hint: 'Upload CNEMC hourly data files, or a CSV/Excel file with mapped columns',
     drop: 'Drop files here or click to choose',

@@ -97,6 +97,10 @@ const zhCN = {
     time: '时间',
   },
   import: {
+    inserted: '新增行数',
+    duplicates: '重复（已存在）',
+    failedFile: '无法读取的文件',
+    value: '原值',
     title: '数据导入',
     hint: '上传中国环境监测总站（CNEMC）小时数据文件，或按列映射的 CSV/Excel 文件',
     drop: '将文件拖到此处，或点击选择',

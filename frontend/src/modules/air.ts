@@ -28,6 +28,8 @@ const air: ModuleDef = {
       name: 'air-import',
       titleKey: 'menu.airImport',
       icon: markRaw(Upload),
+      // read-only and enterprise accounts get 403 from POST /air/imports
+      roles: ['administrator', 'provincial_analyst', 'prefecture_officer'],
       component: () => import('@/views/air/ImportView.vue'),
     },
   ],
