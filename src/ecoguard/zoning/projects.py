@@ -204,7 +204,9 @@ def read_batch(path: Path, defaults: Mapping[str, Any] | None = None) -> Project
         try:
             geom = _row_geometry(geoms[n] if geoms is not None else None, get)
         except ProjectInputError as exc:
-            issues.append(Issue(source, pid, _geom_field(col, header), "geometry", str(exc)))
+            used = next((f for f in ("wkt", "coords", "lon") if get(f)), "geometry")
+            name = _name(header, col.get(used), "geometry") if geoms is None else "geometry"
+            issues.append(Issue(source, pid, name, "geometry", str(exc)))
             continue
         industry = get("industry") or str(defaults.get("industry", ""))
         if industry:
@@ -235,13 +237,6 @@ def read_batch(path: Path, defaults: Mapping[str, Any] | None = None) -> Project
 
 def _name(header: list[str], k: int | None, default: str) -> str:
     return header[k] if k is not None else default
-
-
-def _geom_field(col: Mapping[str, int | None], header: list[str]) -> str:
-    for f in ("wkt", "coords", "lon"):
-        if col[f] is not None:
-            return header[col[f]]  # type: ignore[index]
-    return "geometry"
 
 
 def _row_geometry(geom: Any, get: Any) -> Any:
