@@ -21,9 +21,10 @@ where it was found, and one :class:`Reason` code.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -96,6 +97,9 @@ class Refusal:
         Header values when they could be read.
     version : str or None
         ``2005``/``2017``/``2025`` when known.
+    packet : Packet or None
+        The decoded packet when only its content was refused (``unsupported_command``), so
+        that an answer (9011 ``QnRtn=8``) can be built.
     """
 
     reason: Reason
@@ -106,6 +110,7 @@ class Refusal:
     st: str | None = None
     cn: str | None = None
     version: str | None = None
+    packet: Packet | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.field} at byte {self.offset}: {self.rule}"
@@ -234,7 +239,7 @@ class Packet:
     encrypted: bool = False
     length_ok: bool = True
     data_time: datetime | None = None
-    raw: bytes = field(default=b"", compare=False, repr=False)
+    raw: bytes = dataclasses.field(default=b"", compare=False, repr=False)
 
     @property
     def version(self) -> Version:
@@ -310,8 +315,11 @@ _ALARM_TIME = re.compile(r"(?:^|[;,])\s*AlarmTime\s*=\s*([^;,]*?)\s*(?:[;,]|$)")
 
 
 class _Refuse(Exception):  # noqa: N818 - internal control flow, converted to Refusal
-    def __init__(self, reason: Reason, fld: str, rule: str, offset: int) -> None:
+    def __init__(
+        self, reason: Reason, fld: str, rule: str, offset: int, packet: Packet | None = None
+    ) -> None:
         self.args4 = (reason, fld, rule, offset)
+        self.packet = packet
 
 
 def decode(
@@ -358,6 +366,7 @@ def decode(
             st=header.get("ST"),
             cn=header.get("CN"),
             version=version,
+            packet=refuse.packet,
         )
         if strict:
             raise PacketRefusedError(refusal) from None
@@ -559,15 +568,8 @@ def _build_packet(
         cp = body.decode("utf-8")
     except UnicodeDecodeError:
         cp = body.decode("gb18030", errors="replace")  # legacy devices send GBK text
-    if cn not in KNOWN_CNS:
-        raise _Refuse(
-            Reason.UNSUPPORTED_COMMAND,
-            "CN",
-            f"CN={cn} is not a command of HJ/T 212-2005, HJ 212-2017 (Table 9) or HJ 212-2025",
-            6,
-        )
-    data_time = _check_cp(cp, cn, 6 + cp_at + 5)
-    return Packet(
+    data_time = _check_cp(cp, cn, 6 + cp_at + 5) if cn in KNOWN_CNS else None
+    packet = Packet(
         st=header["ST"],
         cn=cn,
         pw=header.get("PW", ""),
@@ -583,6 +585,16 @@ def _build_packet(
         data_time=data_time,
         raw=raw,
     )
+    if cn not in KNOWN_CNS:
+        _check_cp(cp, "0000", 6 + cp_at + 5)
+        raise _Refuse(
+            Reason.UNSUPPORTED_COMMAND,
+            "CN",
+            f"CN={cn} is not a command of HJ/T 212-2005, HJ 212-2017 (Table 9) or HJ 212-2025",
+            6,
+            packet,
+        )
+    return packet
 
 
 def split_cp(cp: str) -> tuple[tuple[tuple[str, str], ...], ...]:

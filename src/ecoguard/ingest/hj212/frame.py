@@ -10,9 +10,20 @@ length field counts the plaintext, Appendix A.2). Whether a candidate is valid i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ecoguard.ingest.hj212.codec import MAX_SEGMENT, Reason, Refusal
 
-__all__ = ["Framer"]
+__all__ = ["Framer", "Junk"]
+
+
+@dataclass(frozen=True, slots=True)
+class Junk:
+    """Bytes the framer skipped, with the refusal explaining why."""
+
+    refusal: Refusal
+    raw: bytes
+
 
 _MAX_FRAME = 2 + 4 + 9 * MAX_SEGMENT + 4 + 2
 """Largest candidate kept: room for an encrypted segment written as ``{0xHH,...}`` text."""
@@ -36,12 +47,12 @@ class Framer:
         """Bytes held waiting for the rest of a frame."""
         return len(self._buf)
 
-    def feed(self, data: bytes) -> list[bytes | Refusal]:
+    def feed(self, data: bytes) -> list[bytes | Junk]:
         """Add received bytes; return complete candidate frames (``##`` ... CRC, no tail) and
         refusals for skipped junk, in stream order."""
         buf = self._buf
         buf += data
-        out: list[bytes | Refusal] = []
+        out: list[bytes | Junk] = []
         while True:
             i = buf.find(b"##")
             if i < 0:
@@ -63,14 +74,13 @@ class Framer:
                     cut = nl + 1
                 elif j < 0 and len(buf) < self._max:
                     return out  # maybe the rest of a garbled line is coming
-                out.append(
-                    Refusal(
-                        Reason.BAD_FRAME,
-                        "length",
-                        f"length field {length!r} is not 4 decimal digits (2017 Table 2)",
-                        2,
-                    )
+                refusal = Refusal(
+                    Reason.BAD_FRAME,
+                    "length",
+                    f"length field {length!r} is not 4 decimal digits (2017 Table 2)",
+                    2,
                 )
+                out.append(Junk(refusal, bytes(buf[:cut])))
                 del buf[:cut]
                 continue
             end = 6 + int(length) + 4
@@ -93,25 +103,29 @@ class Framer:
                 del buf[:nxt]
                 continue
             if len(buf) > self._max:
-                out.append(
-                    Refusal(
-                        Reason.OVERSIZED,
-                        "data segment",
-                        f"{len(buf)} bytes without a frame end (limit {self._max})",
-                        6,
-                    )
+                refusal = Refusal(
+                    Reason.OVERSIZED,
+                    "data segment",
+                    f"{len(buf)} bytes without a frame end (limit {self._max})",
+                    6,
                 )
+                out.append(Junk(refusal, bytes(buf[:256])))
                 buf.clear()
             return out
 
-    def _junk(self, out: list[bytes | Refusal], junk: bytes) -> None:
+    def _junk(self, out: list[bytes | Junk], junk: bytes) -> None:
         if junk.strip(b"\r\n\t \x00"):
-            out.append(
-                Refusal(
-                    Reason.BAD_FRAME,
-                    "header",
-                    f"{len(junk)} bytes outside any frame ({junk[:16]!r}): a frame starts "
-                    "with '##' (2017 Table 2)",
-                    0,
-                )
+            refusal = Refusal(
+                Reason.BAD_FRAME,
+                "header",
+                f"{len(junk)} bytes outside any frame ({junk[:16]!r}): a frame starts "
+                "with '##' (2017 Table 2)",
+                0,
             )
+            out.append(Junk(refusal, junk))
+
+    def take_pending(self) -> bytes:
+        """Drop and return the bytes held for an incomplete frame (on a frame timeout)."""
+        pending = bytes(self._buf)
+        self._buf.clear()
+        return pending

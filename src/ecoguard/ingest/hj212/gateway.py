@@ -1,0 +1,564 @@
+"""The HJ 212 gateway: an asyncio TCP server for data loggers (the I/O edge around the codec).
+
+Per connection: a :class:`~ecoguard.ingest.hj212.frame.Framer` cuts the stream (packets split
+across reads, several per read, modem junk), :func:`~ecoguard.ingest.hj212.codec.decode`
+judges each frame, and the device directory checks MN and PW.
+
+Durable before acknowledged: accepted packets (and refused bytes, as quarantine) go to the
+write-ahead log; a single committer writes each batch with one ``fsync`` in a worker thread
+(group commit: everything that arrived while the previous ``fsync`` ran forms the next batch),
+and only then sends the answers the packets asked for (HJ 212-2017 §6.5, Flag bit 0): ``9014``
+for uploads, ``9013`` for notifications and heartbeats (HJ 212-2025 9015), ``9011`` with
+``QnRtn`` 3 (PW), 4 (MN) or 8 (CN) for refused packets that asked for an answer. A mover process
+(:mod:`.mover`) copies the log into the time-series store; a restart replays what it had not.
+
+Connection policy: junk and bad packets never close a connection; ``max_auth_failures``
+consecutive unknown-MN / wrong-password packets do; so do ``idle_timeout`` seconds without a
+byte and ``frame_timeout`` seconds stuck in an incomplete frame (slow sender).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecoguard.ingest.hj212.codec import Packet, Reason, Refusal, build_frame, decode
+from ecoguard.ingest.hj212.directory import DeviceDirectory, JsonDeviceDirectory
+from ecoguard.ingest.hj212.factors import ANSWER_CNS, HEARTBEAT_CNS
+from ecoguard.ingest.hj212.frame import Framer, Junk
+from ecoguard.ingest.hj212.metrics import Counter, Gauge, Histogram, Registry, serve_metrics
+from ecoguard.ingest.hj212.wal import WalRecord, WriteAheadLog, read_checkpoint, segments
+
+__all__ = ["Gateway", "GatewayConfig", "answer_frame", "main"]
+
+_QNRTN = {Reason.WRONG_PASSWORD: 3, Reason.UNKNOWN_MN: 4, Reason.UNSUPPORTED_COMMAND: 8}
+"""QnRtn codes of HJ 212-2017 Table 7 for refusals that can be answered."""
+_NOTIFICATIONS = frozenset({"1013"})
+"""Device notifications answered with 9013 (2017 §6.5: notification, 2 steps)."""
+
+
+@dataclass
+class GatewayConfig:
+    """Settings of one gateway process.
+
+    Attributes
+    ----------
+    home : Path
+        Gateway folder: ``wal/`` and ``state/``.
+    store_root : Path
+        Root of the time-series store the mover writes to.
+    host, port : str, int
+        Listening address (port 0: any free port).
+    metrics_port : int or None
+        Port of the Prometheus endpoint (``None``: off).
+    devices_path : Path or None
+        JSON device directory handed to the mover (site, minute interval, SM4 keys).
+    registry_url : str or None
+        Registry URL handed to the mover instead of a JSON file.
+    idle_timeout : float
+        Close a connection after this many seconds without a byte [s].
+    frame_timeout : float
+        Close a connection stuck this long in an incomplete frame [s].
+    max_auth_failures : int
+        Close after this many consecutive unknown-MN / wrong-PW packets.
+    mover : bool
+        Start the mover process.
+    fsync : bool
+        ``False`` only to measure the floor without durability.
+    """
+
+    home: Path
+    store_root: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    metrics_port: int | None = None
+    devices_path: Path | None = None
+    registry_url: str | None = None
+    idle_timeout: float = 900.0
+    frame_timeout: float = 30.0
+    max_auth_failures: int = 3
+    mover: bool = True
+    fsync: bool = True
+
+
+def answer_frame(packet: Packet, cn: str, cp: str = "") -> bytes:
+    """An answer to ``packet`` (2017 §6.5, Tables C.1-C.50): same QN, MN and PW, ``ST=91``,
+    ``Flag`` = the packet's version bits with no answer/split bits (4 for 2017, 8 for 2025,
+    0 for 2005 devices that sent a Flag)."""
+    parts = [] if packet.qn is None else [f"QN={packet.qn}"]
+    parts += ["ST=91", f"CN={cn}", f"PW={packet.pw}", f"MN={packet.mn}"]
+    if packet.flag is not None:
+        parts.append(f"Flag={packet.flag & ~0x03}")
+    segment = ";".join(parts) + f";CP=&&{cp}&&"
+    return build_frame(segment.encode("latin-1"))
+
+
+@dataclass
+class DeviceState:
+    """What the gateway knows of a device since it started."""
+
+    mn: str
+    last_seen: float = 0.0
+    connections: int = 0
+    peer: str = ""
+    packets: int = 0
+    refusals: int = 0
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.framer = Framer()
+        self.transport: asyncio.Transport | None = None
+        self.peer = ""
+        self.last_rx = time.monotonic()
+        self.frame_started: float | None = None
+        self.auth_failures = 0
+        self.mns: set[str] = set()
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self.gateway.opened(self)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        self.last_rx = now
+        received_at = time.time()
+        for item in self.framer.feed(data):
+            self.gateway.handle(self, item, received_at, now)
+        if self.framer.pending:
+            if self.frame_started is None:
+                self.frame_started = now
+        else:
+            self.frame_started = None
+
+    def pause_writing(self) -> None:  # the device does not read its answers: stop reading
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.gateway.lost(self)
+
+    def send(self, frame: bytes) -> None:
+        if not self.closed and self.transport is not None:
+            self.transport.write(frame)
+
+    def close(self) -> None:
+        if not self.closed and self.transport is not None:
+            self.transport.close()
+
+
+class Gateway:
+    """The gateway server. ``await start()``, then ``await stop()``.
+
+    Parameters
+    ----------
+    config : GatewayConfig
+        Settings.
+    directory : DeviceDirectory
+        Registered devices (MN -> password, site, SM4 key).
+    """
+
+    def __init__(self, config: GatewayConfig, directory: DeviceDirectory) -> None:
+        self.config = config
+        self.directory = directory
+        self.wal_folder = config.home / "wal"
+        self.state_folder = config.home / "state"
+        self.devices: dict[str, DeviceState] = {}
+        self.connections: set[_Connection] = set()
+        self._pending: list[tuple[WalRecord, _Connection | None, bytes | None, float]] = []
+        self._wake = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal")
+        self._tasks: list[asyncio.Task[None]] = []
+        self._servers: list[asyncio.Server] = []
+        self._mover: subprocess.Popen[bytes] | None = None
+        self._wal: WriteAheadLog | None = None
+        self._running = False
+        self.port = 0
+        self.metrics_port = 0
+        self.registry = Registry()
+        r = self.registry
+        self.m_conn_total = r.add(Counter("hj212_connections_total", "Connections accepted."))
+        self.m_conn_open = r.add(
+            Gauge("hj212_connections_open", "Open connections.", lambda: len(self.connections))
+        )
+        self.m_packets = r.add(
+            Counter("hj212_packets_total", "Frames by outcome and refusal reason.")
+        )
+        self.m_acks = r.add(Counter("hj212_answers_total", "Answers sent, by CN."))
+        self.m_ack_latency = r.add(
+            Histogram(
+                "hj212_ack_latency_seconds",
+                "From receipt of a packet to its answer (after fsync).",
+                [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+            )
+        )
+        self.m_fsync = r.add(
+            Histogram(
+                "hj212_wal_commit_seconds",
+                "Write + fsync of one WAL batch.",
+                [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+            )
+        )
+        self.m_wal_records = r.add(Counter("hj212_wal_records_total", "Records made durable."))
+        self.m_wal_batches = r.add(Counter("hj212_wal_batches_total", "Group commits."))
+        self.m_wal_errors = r.add(Counter("hj212_wal_errors_total", "Failed commits."))
+        r.add(
+            Gauge(
+                "hj212_commit_queue_records",
+                "Records waiting for the next group commit.",
+                lambda: len(self._pending),
+            )
+        )
+        r.add(
+            Gauge(
+                "hj212_wal_backlog_bytes",
+                "WAL bytes not yet moved to the time-series store.",
+                self.backlog_bytes,
+            )
+        )
+        r.add(
+            Gauge(
+                "hj212_devices_connected",
+                "Devices with an open connection.",
+                lambda: sum(1 for d in self.devices.values() if d.connections > 0),
+            )
+        )
+        self.m_closed = r.add(Counter("hj212_connections_closed_total", "Closes, by cause."))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Open the WAL, start the mover, listen."""
+        loop = asyncio.get_running_loop()
+        self.state_folder.mkdir(parents=True, exist_ok=True)
+        self._wal = WriteAheadLog(self.wal_folder, fsync=self.config.fsync)
+        self._running = True
+        if self.config.mover:
+            self._start_mover()
+        server = await loop.create_server(
+            lambda: _Connection(self), self.config.host, self.config.port, backlog=4096
+        )
+        self._servers.append(server)
+        self.port = server.sockets[0].getsockname()[1]
+        if self.config.metrics_port is not None:
+            metrics = await serve_metrics(self.registry, self.config.host, self.config.metrics_port)
+            self._servers.append(metrics)
+            self.metrics_port = metrics.sockets[0].getsockname()[1]
+        self._tasks.append(asyncio.create_task(self._committer()))
+        self._tasks.append(asyncio.create_task(self._housekeeping()))
+
+    async def stop(self) -> None:
+        """Stop listening, commit and answer what is pending, stop the mover."""
+        for server in self._servers:
+            server.close()
+        for conn in list(self.connections):
+            conn.close()
+        self._running = False
+        self._wake.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._wal is not None:
+            self._wal.close()
+        self._executor.shutdown(wait=True)
+        self._write_state()
+        if self._mover is not None:
+            self._mover.terminate()
+            await asyncio.to_thread(self._mover.wait)
+
+    def _start_mover(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "ecoguard.ingest.hj212.mover",
+            "--wal",
+            str(self.wal_folder),
+            "--store",
+            str(self.config.store_root),
+            "--parent",
+            str(os.getpid()),
+        ]
+        if self.config.devices_path is not None:
+            command += ["--devices", str(self.config.devices_path)]
+        if self.config.registry_url is not None:
+            command += ["--registry", self.config.registry_url]
+        self._mover = subprocess.Popen(command)  # noqa: S603 - our own module, fixed argv
+
+    # ------------------------------------------------------------------ connections
+
+    def opened(self, conn: _Connection) -> None:
+        """A logger connected."""
+        self.connections.add(conn)
+        self.m_conn_total.inc()
+
+    def lost(self, conn: _Connection) -> None:
+        """A connection ended."""
+        self.connections.discard(conn)
+        for mn in conn.mns:
+            state = self.devices.get(mn)
+            if state is not None:
+                state.connections = max(0, state.connections - 1)
+
+    def _close(self, conn: _Connection, cause: str) -> None:
+        self.m_closed.inc(cause=cause)
+        conn.close()
+
+    def handle(self, conn: _Connection, item: bytes | Junk, received_at: float, now: float) -> None:
+        """Judge one framed item and act on it (quarantine, log, answer)."""
+        if isinstance(item, Junk):
+            self._quarantine(conn, item.refusal, item.raw, received_at)
+            return
+        result = decode(item, keys=self._key)
+        if isinstance(result, Refusal):
+            self._quarantine(conn, result, item, received_at)
+            if result.packet is not None and result.packet.needs_answer:
+                self._answer_refusal(conn, result.packet, result.reason)
+            return
+        packet = result
+        device = self.directory.lookup(packet.mn)
+        if device is None or device.password != packet.pw:
+            reason = Reason.UNKNOWN_MN if device is None else Reason.WRONG_PASSWORD
+            rule = (
+                f"MN {packet.mn!r} is not in the device directory"
+                if device is None
+                else f"PW does not match the password registered for MN {packet.mn!r}"
+            )
+            refusal = Refusal(
+                reason,
+                "MN" if device is None else "PW",
+                rule,
+                6,
+                mn=packet.mn,
+                st=packet.st,
+                cn=packet.cn,
+                version=packet.version.label,
+            )
+            self._quarantine(conn, refusal, item, received_at)
+            if packet.needs_answer:
+                self._answer_refusal(conn, packet, reason)
+            conn.auth_failures += 1
+            if conn.auth_failures >= self.config.max_auth_failures:
+                self._close(conn, "auth_failures")
+            return
+        conn.auth_failures = 0
+        self.m_packets.inc(outcome="accepted", reason="")
+        state = self.devices.get(packet.mn)
+        if state is None:
+            state = self.devices[packet.mn] = DeviceState(packet.mn)
+        if packet.mn not in conn.mns:
+            conn.mns.add(packet.mn)
+            state.connections += 1
+        state.last_seen = received_at
+        state.peer = conn.peer
+        state.packets += 1
+        cn = packet.cn
+        if cn in HEARTBEAT_CNS or cn in ANSWER_CNS:
+            if packet.needs_answer and cn in HEARTBEAT_CNS:
+                conn.send(answer_frame(packet, "9013"))
+                self.m_acks.inc(cn="9013")
+                self.m_ack_latency.observe(time.monotonic() - now)
+            return
+        answer = None
+        if packet.needs_answer:
+            answer = answer_frame(packet, "9013" if cn in _NOTIFICATIONS else "9014")
+        self._pending.append((WalRecord("P", received_at, conn.peer, item), conn, answer, now))
+        self._wake.set()
+
+    def _key(self, mn: str) -> bytes | None:
+        device = self.directory.lookup(mn)
+        return None if device is None else device.sm4_key
+
+    def _quarantine(
+        self, conn: _Connection, refusal: Refusal, raw: bytes, received_at: float
+    ) -> None:
+        self.m_packets.inc(outcome="refused", reason=refusal.reason.value)
+        if refusal.mn is not None:
+            state = self.devices.get(refusal.mn)
+            if state is not None:
+                state.refusals += 1
+        meta = {
+            "reason": refusal.reason.value,
+            "field": refusal.field,
+            "rule": refusal.rule,
+            "offset": refusal.offset,
+            "mn": refusal.mn,
+            "st": refusal.st,
+            "cn": refusal.cn,
+            "version": refusal.version,
+        }
+        record = WalRecord("R", received_at, conn.peer, raw[:4096], meta)
+        self._pending.append((record, None, None, 0.0))
+        self._wake.set()
+
+    def _answer_refusal(self, conn: _Connection, packet: Packet, reason: Reason) -> None:
+        code = _QNRTN.get(reason)
+        if code is not None:
+            conn.send(answer_frame(packet, "9011", f"QnRtn={code}"))
+            self.m_acks.inc(cn="9011")
+
+    # ------------------------------------------------------------------ group commit
+
+    async def _committer(self) -> None:
+        loop = asyncio.get_running_loop()
+        wal = self._wal
+        assert wal is not None
+        while True:
+            if not self._pending:
+                if not self._running:
+                    return
+                await self._wake.wait()
+                self._wake.clear()
+                continue
+            batch, self._pending = self._pending, []
+            started = time.monotonic()
+            try:
+                await loop.run_in_executor(self._executor, wal.append, [b[0] for b in batch])
+            except OSError:
+                self.m_wal_errors.inc()
+                continue  # nothing in this batch is acknowledged; devices will resend
+            done = time.monotonic()
+            self.m_fsync.observe(done - started)
+            self.m_wal_records.inc(len(batch))
+            self.m_wal_batches.inc()
+            for _record, conn, answer, t0 in batch:
+                if conn is not None and answer is not None:
+                    conn.send(answer)
+                    self.m_ack_latency.observe(done - t0)
+            self.m_acks.inc(sum(1 for b in batch if b[2] is not None), cn="9014")
+
+    # ------------------------------------------------------------------ housekeeping
+
+    async def _housekeeping(self) -> None:
+        last_state = 0.0
+        while self._running:
+            await asyncio.sleep(0.5)
+            now = time.monotonic()
+            for conn in list(self.connections):
+                if now - conn.last_rx > self.config.idle_timeout:
+                    self._close(conn, "idle_timeout")
+                elif (
+                    conn.frame_started is not None
+                    and now - conn.frame_started > self.config.frame_timeout
+                ):
+                    pending = conn.framer.take_pending()
+                    refusal = Refusal(
+                        Reason.BAD_FRAME,
+                        "tail",
+                        f"incomplete frame for {self.config.frame_timeout:g} s "
+                        "(no CRC and CRLF arrived)",
+                        len(pending),
+                    )
+                    self._quarantine(conn, refusal, pending, time.time())
+                    self._close(conn, "frame_timeout")
+            if now - last_state > 5:
+                last_state = now
+                await asyncio.to_thread(self._write_state)
+
+    def _write_state(self) -> None:
+        """Write device last-seen and connection state to ``state/devices.json``."""
+        rows = [
+            {
+                "mn": d.mn,
+                "last_seen_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(d.last_seen)),
+                "connected": d.connections > 0,
+                "peer": d.peer,
+                "packets": d.packets,
+                "refusals": d.refusals,
+            }
+            for d in list(self.devices.values())
+        ]
+        tmp = self.state_folder / "devices.json.tmp"
+        tmp.write_text(json.dumps({"devices": rows}, indent=1), encoding="utf-8")
+        tmp.replace(self.state_folder / "devices.json")
+
+    def backlog_bytes(self) -> float:
+        """WAL bytes after the mover's checkpoint."""
+        checkpoint = read_checkpoint(self.wal_folder)
+        total = 0
+        for number in segments(self.wal_folder):
+            if number < checkpoint[0]:
+                continue
+            size = (self.wal_folder / f"seg-{number:08d}.wal").stat().st_size
+            total += size - (checkpoint[1] if number == checkpoint[0] else 0)
+        return float(total)
+
+
+async def run(config: GatewayConfig, directory: DeviceDirectory) -> None:
+    """Run until SIGINT/SIGTERM."""
+    gateway = Gateway(config, directory)
+    await gateway.start()
+    line = f"listening on {config.host}:{gateway.port}"
+    if gateway.metrics_port:
+        line += f" metrics on {config.host}:{gateway.metrics_port}"
+    print(line, flush=True)  # noqa: T201 - the readiness line scripts wait for
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await gateway.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m ecoguard.ingest.hj212.gateway``: run a gateway."""
+    parser = argparse.ArgumentParser(description="HJ 212 gateway")
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--store", type=Path)
+    parser.add_argument("--devices", type=Path)
+    parser.add_argument("--registry")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--metrics-port", type=int)
+    parser.add_argument("--idle-timeout", type=float, default=900.0)
+    parser.add_argument("--frame-timeout", type=float, default=30.0)
+    parser.add_argument("--no-mover", action="store_true")
+    parser.add_argument("--no-fsync", action="store_true")
+    args = parser.parse_args(argv)
+    directory: DeviceDirectory
+    if args.registry:
+        from ecoguard.ingest.hj212.directory import RegistryDeviceDirectory
+
+        directory = RegistryDeviceDirectory(args.registry)
+    elif args.devices:
+        directory = JsonDeviceDirectory.load(args.devices)
+    else:
+        directory = JsonDeviceDirectory()
+    config = GatewayConfig(
+        home=args.home,
+        store_root=args.store or args.home / "timeseries",
+        host=args.host,
+        port=args.port,
+        metrics_port=args.metrics_port,
+        devices_path=args.devices,
+        registry_url=args.registry,
+        idle_timeout=args.idle_timeout,
+        frame_timeout=args.frame_timeout,
+        mover=not args.no_mover,
+        fsync=not args.no_fsync,
+    )
+    asyncio.run(run(config, directory))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

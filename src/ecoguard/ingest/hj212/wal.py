@@ -1,0 +1,267 @@
+"""Write-ahead log of the gateway: received packets are durable here before they are answered.
+
+Layout under the WAL folder::
+
+    seg-00000001.wal   append-only segments of framed records
+    checkpoint         "<segment> <offset>": everything before it is in the time-series store
+    mover.lock         held by the process moving records to the store
+
+A record on disk is ``u32 length | u32 crc32(payload) | payload`` (little-endian), and the
+payload is ``kind | received_at (f64, Unix s) | u8 peer length | peer | u16 meta length | meta |
+raw frame``. ``kind`` is ``P`` (accepted packet) or ``R`` (refused bytes, kept as quarantine
+with the refusal as JSON ``meta``).
+
+Group commit: :meth:`WriteAheadLog.append` writes a whole batch with one ``write`` and one
+``fsync``; the gateway answers the packets of a batch only after it returns.
+
+Every process start opens a **new** segment, so a record's id ``(segment, offset)`` is never
+reused, even if a power loss dropped an unsynced tail of an older segment after the mover had
+already read it. A torn record at the end of a segment (crash during a write) is detected by its
+length/CRC and ignored; it was never acknowledged.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import struct
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RecordId", "WalRecord", "WriteAheadLog", "read_checkpoint", "read_records"]
+
+_HEAD = struct.Struct("<II")
+_FIXED = struct.Struct("<cdB")
+_META = struct.Struct("<H")
+SEGMENT_BYTES = 64 * 1024 * 1024
+"""Roll over to a new segment past this size."""
+
+RecordId = tuple[int, int]
+"""(segment number, byte offset of the record in the segment)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WalRecord:
+    """One logged item.
+
+    Attributes
+    ----------
+    kind : str
+        ``"P"`` accepted packet, ``"R"`` refused bytes.
+    received_at : float
+        Unix time [s] the bytes arrived.
+    peer : str
+        Remote address ``host:port``.
+    raw : bytes
+        The frame as received (``##`` ... CRC, no tail).
+    meta : dict
+        For refusals: reason, field, rule, offset, mn, st, cn, version.
+    """
+
+    kind: str
+    received_at: float
+    peer: str
+    raw: bytes
+    meta: dict[str, Any] | None = None
+
+    def encode(self) -> bytes:
+        """The framed on-disk form."""
+        peer = self.peer.encode()[:255]
+        meta = b"" if self.meta is None else json.dumps(self.meta).encode()[:65535]
+        payload = b"".join(
+            (
+                _FIXED.pack(self.kind.encode(), self.received_at, len(peer)),
+                peer,
+                _META.pack(len(meta)),
+                meta,
+                self.raw,
+            )
+        )
+        return _HEAD.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def _decode_payload(payload: bytes) -> WalRecord:
+    kind, received_at, peer_len = _FIXED.unpack_from(payload, 0)
+    at = _FIXED.size
+    peer = payload[at : at + peer_len].decode()
+    at += peer_len
+    (meta_len,) = _META.unpack_from(payload, at)
+    at += _META.size
+    meta = json.loads(payload[at : at + meta_len]) if meta_len else None
+    return WalRecord(kind.decode(), received_at, peer, payload[at + meta_len :], meta)
+
+
+def _segment_path(folder: Path, number: int) -> Path:
+    return folder / f"seg-{number:08d}.wal"
+
+
+def segments(folder: Path) -> list[int]:
+    """Segment numbers present, ascending."""
+    return sorted(int(p.name[4:12]) for p in folder.glob("seg-*.wal"))
+
+
+def read_checkpoint(folder: Path) -> RecordId:
+    """Position up to which records are in the store (``(0, 0)`` when nothing was moved)."""
+    try:
+        text = (folder / "checkpoint").read_text().split()
+    except FileNotFoundError:
+        return (0, 0)
+    return (int(text[0]), int(text[1]))
+
+
+def write_checkpoint(folder: Path, position: RecordId) -> None:
+    """Atomically record that everything before ``position`` is in the store."""
+    tmp = folder / "checkpoint.tmp"
+    with tmp.open("w") as f:
+        f.write(f"{position[0]} {position[1]}\n")
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(folder / "checkpoint")
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_records(
+    folder: Path, start: RecordId, *, limit: int = 1_000_000
+) -> Iterator[tuple[RecordId, RecordId, WalRecord]]:
+    """Yield ``(id, next_position, record)`` for valid records from ``start`` on.
+
+    A segment is read up to its first invalid or incomplete record (a torn tail, or bytes
+    still being written): past a torn tail of an older segment, reading continues in the next
+    segment; in the newest segment it stops there.
+    """
+    numbers = [n for n in segments(folder) if n >= start[0]]
+    count = 0
+    for index, number in enumerate(numbers):
+        offset = start[1] if number == start[0] else 0
+        try:
+            data = _segment_path(folder, number).read_bytes()
+        except FileNotFoundError:
+            continue
+        while offset + _HEAD.size <= len(data):
+            length, crc = _HEAD.unpack_from(data, offset)
+            end = offset + _HEAD.size + length
+            payload = data[offset + _HEAD.size : end]
+            if end > len(data) or zlib.crc32(payload) != crc:
+                break
+            yield (number, offset), (number, end), _decode_payload(payload)
+            count += 1
+            offset = end
+            if count >= limit:
+                return
+        if index == len(numbers) - 1:
+            return
+
+
+class WriteAheadLog:
+    """The appending side: one open segment, group commit with one fsync per batch.
+
+    Parameters
+    ----------
+    folder : Path
+        WAL folder (created if missing).
+    fsync : bool
+        ``False`` only for measurements of the floor without durability.
+    """
+
+    def __init__(self, folder: Path, *, fsync: bool = True) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._fsync = fsync
+        existing = segments(self.folder)
+        self._number = (existing[-1] if existing else 0) + 1
+        self._file = open(_segment_path(self.folder, self._number), "ab")  # noqa: SIM115
+        _fsync_dir(self.folder)
+        self._offset = 0
+        self.appended = 0
+        self.batches = 0
+
+    @property
+    def position(self) -> RecordId:
+        """Where the next record will go."""
+        return (self._number, self._offset)
+
+    def append(self, records: Sequence[WalRecord]) -> list[RecordId]:
+        """Write ``records`` as one batch and make them durable (one ``fsync``).
+
+        Returns
+        -------
+        list of RecordId
+            The id of each record, in order.
+        """
+        if self._offset >= SEGMENT_BYTES:
+            self._roll()
+        ids = []
+        chunks = []
+        offset = self._offset
+        for record in records:
+            blob = record.encode()
+            ids.append((self._number, offset))
+            offset += len(blob)
+            chunks.append(blob)
+        self._file.write(b"".join(chunks))
+        self._file.flush()
+        if self._fsync:
+            os.fsync(self._file.fileno())
+        self._offset = offset
+        self.appended += len(records)
+        self.batches += 1
+        return ids
+
+    def _roll(self) -> None:
+        self._file.close()
+        self._number += 1
+        self._file = open(_segment_path(self.folder, self._number), "ab")  # noqa: SIM115
+        _fsync_dir(self.folder)
+        self._offset = 0
+
+    def close(self) -> None:
+        """Close the open segment."""
+        self._file.close()
+
+
+class MoverLock:
+    """Exclusive lock (``flock``) held by the one process moving records to the store."""
+
+    def __init__(self, folder: Path) -> None:
+        self._path = Path(folder) / "mover.lock"
+        self._fd: int | None = None
+
+    def acquire(self, *, blocking: bool = True) -> bool:
+        """Take the lock; ``False`` if ``blocking`` is off and another process holds it."""
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Let go of the lock."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def delete_moved_segments(folder: Path, checkpoint: RecordId) -> int:
+    """Delete segments entirely before the checkpoint's segment; return how many."""
+    removed = 0
+    for number in segments(folder):
+        if number < checkpoint[0]:
+            _segment_path(folder, number).unlink(missing_ok=True)
+            removed += 1
+    return removed
