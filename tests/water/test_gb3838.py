@@ -18,6 +18,7 @@ from ecoguard.standards.gb3838 import (
     WaterClass,
     exceedances,
     factor_class,
+    nudge_worse,
     single_factor_class,
     table2_compliance,
 )
@@ -197,3 +198,12 @@ def test_section_class_is_the_worst_factor_class(rows: list[tuple[float, ...]]) 
         result.water_class, result.deciding, result.factor_classes.iterrows(), strict=True
     ):
         assert deciding and all(factors[c] == cls for c in deciding)
+
+
+def test_nudge_worse_moves_values_off_a_limit_towards_a_worse_class() -> None:
+    assert factor_class("tp", nudge_worse("tp", [0.02, 0.019]), SectionType.RIVER).tolist() == [
+        2,
+        1,
+    ]
+    assert factor_class("do", nudge_worse("do", [5.0]), SectionType.RIVER).tolist() == [4]
+    assert factor_class("ph", nudge_worse("ph", [6.0, 9.0, 7.0])).tolist() == [6, 6, 1]

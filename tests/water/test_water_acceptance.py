@@ -61,14 +61,14 @@ def test_all_but_two_official_classes_are_reproduced(result: pd.DataFrame) -> No
     assert sorted(wrong["section"]) == ["碛塄", "黄果树"]
 
 
-def test_the_two_disagreements_are_tp_published_at_the_class_i_limit_with_two_decimals(
+def test_the_two_disagreements_are_tp_printed_on_the_class_i_limit(
     result: pd.DataFrame, shared_data: Path
 ) -> None:
     raw = _raw_rows(shared_data)
     wrong = result[(result["official_class"] != "") & (result["agrees"] == False)]  # noqa: E712
     for _, row in wrong.iterrows():
-        # River TP class Ⅰ limit is 0.02 mg/L; the platform printed "0.02" (2 decimals, most
-        # stations print 3), so the unrounded value may lie in (0.02, 0.025) and be class Ⅱ.
+        # River TP class Ⅰ limit is 0.02 mg/L; the platform printed "0.02" (0.020 with the
+        # trailing zero stripped); an unrounded value just above 0.020 is class Ⅱ.
         assert raw[row["source_row"]]["总磷(mg/L)"] == "0.02"
         assert (row["section_type"], row["water_class"], row["official_class"]) == (
             "river",
@@ -129,21 +129,31 @@ def test_the_name_alone_would_type_sections_wrongly(
     assert len(wrong) == 17
 
 
-def test_the_data_confirm_the_boundary_and_ph_conventions(
-    result: pd.DataFrame, shared_data: Path
-) -> None:
+def test_samples_on_a_class_limit(result: pd.DataFrame, shared_data: Path) -> None:
     raw = _raw_rows(shared_data)
-    rows = result.set_index("section")
-    # 临江 (river): TP printed 0.100 equals the class Ⅱ limit and the published class is Ⅱ, so a
-    # value equal to a limit belongs to that class (with "<" it would be Ⅲ).
-    assert raw[rows.loc["临江", "source_row"]]["总磷(mg/L)"] == "0.100"
-    assert rows.loc["临江", ["official_class", "deciding"]].tolist() == ["Ⅱ", "codmn,tp"]
-    # 大渔乡土罗村入湖口: DO 5.0 equals the class Ⅲ limit and the published class is Ⅲ (DO >=).
-    row = rows.loc["大渔乡土罗村入湖口"]
-    assert raw[row["source_row"]]["溶解氧(mg/L)"] == "5.0"
-    assert (row["official_class"], row["water_class"]) == ("Ⅲ", "Ⅲ")
-    assert "do" in row["deciding"].split(",")
-    # pH outside 6-9 is 劣Ⅴ: all such rows are published 劣Ⅴ, and for these pH is the only item
+    on_limit = result[result["at_limit"] != ""].set_index("section")
+    # Six samples have a deciding value printed exactly on a class limit. Four are published in
+    # the class the limit belongs to ("<=" for concentrations, ">=" for DO); two are published one
+    # class worse: the printed value hides an unrounded value just beyond the limit.
+    assert sorted(on_limit.index) == sorted(
+        ["临江", "大渔乡土罗村入湖口", "黄果树", "从江大桥", "跳鱼洞", "碛塄"]
+    )
+    agree = on_limit[on_limit["agrees"] == True]  # noqa: E712
+    assert sorted(agree.index) == sorted(["临江", "大渔乡土罗村入湖口", "从江大桥", "跳鱼洞"])
+    printed = {s: raw[r]["总磷(mg/L)"] for s, r in on_limit["source_row"].items()}
+    assert printed["临江"] == "0.100" and printed["从江大桥"] == "0.02"
+    assert raw[on_limit.loc["大渔乡土罗村入湖口", "source_row"]]["溶解氧(mg/L)"] == "5.0"
+    assert on_limit.loc["临江", "at_limit"] == (
+        "tp=0.1 on the class limit; just beyond it the class is Ⅲ"
+    )
+    for name in ("黄果树", "碛塄"):
+        assert on_limit.loc[name, "at_limit"].endswith("just beyond it the class is Ⅱ")
+        assert on_limit.loc[name, "official_class"] == "Ⅱ"
+
+
+def test_ph_outside_6_to_9_is_worse_than_v(result: pd.DataFrame, shared_data: Path) -> None:
+    raw = _raw_rows(shared_data)
+    # All rows with pH outside 6-9 are published 劣Ⅴ, and for all of them pH is the only item
     # worse than Ⅴ.
     outside = [
         line for line, r in raw.items()
@@ -152,12 +162,22 @@ def test_the_data_confirm_the_boundary_and_ph_conventions(
     by_row = result.set_index("source_row")
     assert len(outside) == 9
     assert set(by_row.loc[outside, "official_class"]) == {"劣Ⅴ"}
-    only_ph = by_row.loc[outside]
-    only_ph = only_ph[only_ph["deciding"] == "ph"]
-    assert sorted(only_ph["section"]) == sorted(
-        ["东大河滇池入湖口", "杞麓湖心", "星云湖心", "程海湖中", "大衙", "额河南湾", "土桥",
-         "西梁子湖湖北", "海口西"]
-    )  # fmt: skip
+    assert set(by_row.loc[outside, "deciding"]) == {"ph"}
+
+
+def test_printing_strips_trailing_zeros_in_some_provinces(shared_data: Path) -> None:
+    # Why "0.02" is not a coarser measurement: the same stations print "0.2", "7.9", "10.5",
+    # i.e. numbers with their trailing zeros removed, and none of their 3-decimal TP values ends
+    # in 0; elsewhere "0.100" and "0.050" keep the zeros.
+    raw = _raw_rows(shared_data)
+    short = [r for r in raw.values() if r["总磷(mg/L)"] != "--" and len(r["总磷(mg/L)"]) < 5]
+    provinces = {r["省份"] for r in short}
+    assert provinces == {"四川省", "广西壮族自治区", "江西省", "海南省", "贵州省", "陕西省"}
+    assert len(short) == 19
+    for r in raw.values():
+        tp = r["总磷(mg/L)"]
+        if r["省份"] in {"贵州省", "陕西省"} and len(tp) == 5:
+            assert not tp.endswith("0")
 
 
 def test_each_of_the_five_items_decides_some_published_classes(

@@ -82,6 +82,18 @@ DEFAULT_UNITS: Final[Mapping[str, str]] = {
     "sd": "m",
 }
 
+#: Data flags (HJ 212-2017 flag letters where they fit): ``N`` valid; the others are kept but
+#: excluded from means. A mapped file's unknown flag is reported and stored as ``X``.
+DATA_FLAGS: Final[Mapping[str, str]] = {
+    "N": "valid",
+    "M": "maintenance",
+    "C": "calibration",
+    "D": "instrument fault",
+    "T": "over range",
+    "B": "communication fault",
+    "X": "rejected (audit or unknown flag)",
+}
+
 READING_COLUMNS: Final = (
     "region",
     "basin",
@@ -294,6 +306,7 @@ class ColumnMapping:
     basin: str | None = None
     section_type: str | None = None
     official_class: str | None = None
+    flag: str | None = None
     time_zone: str = "Asia/Shanghai"
     time_format: str | None = None
     interval: timedelta = timedelta(hours=1)
@@ -304,7 +317,7 @@ def parse_mapping(
 ) -> ColumnMapping:
     """Build a column mapping from ``source=target`` entries and a file's header.
 
-    ``target`` is ``section``, ``time``, ``region``, ``basin``, ``type``, ``class`` or a
+    ``target`` is ``section``, ``time``, ``region``, ``basin``, ``type``, ``class``, ``flag`` or a
     parameter code with an optional unit, e.g. ``TP(ug/L)=tp:ug/L``. Columns named after our
     codes, the CNEMC Chinese headers, or the fields themselves map without an entry.
 
@@ -321,7 +334,7 @@ def parse_mapping(
         targets[source.strip()] = target.strip()
     fields: dict[str, str] = {}
     parameters: dict[str, Column] = {}
-    special = {"section", "time", "region", "basin", "type", "class"}
+    special = {"section", "time", "region", "basin", "type", "class", "flag"}
     aliases = {"断面名称": "section", "断面": "section", "监测时间": "time", "省份": "region",
                "流域": "basin", "水质类别": "class", "section_type": "type"}  # fmt: skip
     for column in header:
@@ -366,6 +379,7 @@ def parse_mapping(
         basin=fields.get("basin"),
         section_type=fields.get("type"),
         official_class=fields.get("class"),
+        flag=fields.get("flag"),
         interval=interval,
     )
 
@@ -435,6 +449,13 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
         region = record[mapping.region].strip() if mapping.region else ""
         basin = record[mapping.basin].strip() if mapping.basin else ""
         section_type = record[mapping.section_type].strip() if mapping.section_type else ""
+        flag = record[mapping.flag].strip().upper() if mapping.flag else "N"
+        if flag not in DATA_FLAGS:
+            problems.append(
+                Problem(path.name, line, mapping.flag or "flag",
+                        f"unknown data flag; known: {''.join(DATA_FLAGS)}", flag)
+            )  # fmt: skip
+            flag = "X"
         samples.append(
             {
                 "region": region,
@@ -457,7 +478,7 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
                 continue
             readings.append(
                 (region, basin, section, spec.code, start, start + mapping.interval, value,
-                 spec.unit, "N", path.name, line)
+                 spec.unit, flag, path.name, line)
             )  # fmt: skip
     return _assemble(readings, samples, problems)
 

@@ -328,6 +328,36 @@ def factor_class(
     return out
 
 
+def nudge_worse(code: str, values: _ArrayLike) -> _Floats:
+    """Each value moved by one unit in the last place towards a worse class.
+
+    A published value that equals a class limit may hide a measured value just beyond it (the
+    platform rounds what it prints). Classifying the nudged values tells which samples sit on a
+    limit: their class would be one worse if the unrounded value were beyond it.
+
+    Parameters
+    ----------
+    code : str
+        Table 1 item code.
+    values : array_like of float
+        Values [mg/L, pH 1].
+
+    Returns
+    -------
+    numpy.ndarray of float
+    """
+    spec = item(code)
+    x = np.asarray(values, dtype=np.float64).reshape(-1)
+    if spec.direction is Direction.AT_LEAST:
+        return np.nextafter(x, -np.inf)
+    if spec.direction is Direction.RANGE:
+        low, high = float(PH_RANGE[0]), float(PH_RANGE[1])
+        return np.where(
+            x == low, np.nextafter(x, -np.inf), np.where(x == high, np.nextafter(x, np.inf), x)
+        )
+    return np.nextafter(x, np.inf)
+
+
 def table2_compliance(code: str, values: _ArrayLike) -> npt.NDArray[np.bool_]:
     """Whether each value meets a Table 2 supplementary limit (GB 3838-2002 Table 2).
 

@@ -17,9 +17,11 @@ import pandas as pd
 
 from ecoguard.standards.gb3838 import (
     CLASS_STYLE,
+    SectionClasses,
     SectionType,
     WaterClass,
     exceedances,
+    nudge_worse,
     single_factor_class,
 )
 from ecoguard.standards.water_assessment import AUTO_STATION_ITEMS
@@ -44,6 +46,7 @@ RESULT_COLUMNS: Final = (
     "official_class",
     "agrees",
     "note",
+    "at_limit",
     "source_row",
 )
 
@@ -101,6 +104,12 @@ def classify_samples(
     n = len(wide)
     river = single_factor_class(wide, SectionType.RIVER, items)
     lake = single_factor_class(wide, SectionType.LAKE, items)
+    nudged = wide.copy()
+    for code in items:
+        if code in nudged.columns:
+            nudged[code] = nudge_worse(code, nudged[code].to_numpy(dtype=float))
+    river_edge = single_factor_class(nudged, SectionType.RIVER, items)
+    lake_edge = single_factor_class(nudged, SectionType.LAKE, items)
     rows: list[dict[str, object]] = []
     unknown = 0
     disagreements = 0
@@ -131,6 +140,9 @@ def classify_samples(
             )
         if cls == 0 and not note:
             note = "no item measured"
+        edge = _at_limit(
+            kind, cls, river_edge if kind is SectionType.RIVER else lake_edge, river, lake, i, wide
+        )
         target = info.target_class if info is not None else None
         meets: object = ""
         exceeded = ""
@@ -173,11 +185,38 @@ def classify_samples(
                 "official_class": _label(official),
                 "agrees": agrees,
                 "note": note,
+                "at_limit": edge,
                 "source_row": int(sample.get("source_row", i + 2)),
             }
         )
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     return Classified(table=table, unknown_type=unknown, disagreements=disagreements)
+
+
+def _at_limit(
+    kind: SectionType | None,
+    cls: int,
+    edge: SectionClasses,
+    river: SectionClasses,
+    lake: SectionClasses,
+    i: int,
+    wide: pd.DataFrame,
+) -> str:
+    """Describe items printed exactly at a class limit that would make the class worse."""
+    if kind is None or cls == 0:
+        return ""
+    worse = int(edge.water_class[i])
+    if worse == cls:
+        return ""
+    base = river if kind is SectionType.RIVER else lake
+    codes = [
+        code
+        for code in edge.factor_classes.columns
+        if edge.factor_classes[code].iloc[i] != base.factor_classes[code].iloc[i]
+        and edge.factor_classes[code].iloc[i] == worse
+    ]
+    values = ", ".join(f"{code}={float(wide[code].iloc[i]):g}" for code in codes)
+    return f"{values} on the class limit; just beyond it the class is {_label(worse)}"
 
 
 def _resolve_type(

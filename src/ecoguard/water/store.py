@@ -16,22 +16,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from ecoguard.ingest.cnemc_water import DATA_FLAGS
 from ecoguard.timeseries.store import TimeseriesStore, UpsertResult
 
 TABLE: Final = "water_readings"
 KEYS: Final = ("region", "section", "parameter", "time", "month")
 PARTITION_BY: Final = ("month",)
 
-#: Data flags (HJ 212-2017 data-flag letters where they fit): N valid, others excluded from means.
-FLAGS: Final = {
-    "N": "valid",
-    "M": "maintenance",
-    "C": "calibration",
-    "D": "instrument fault",
-    "T": "over range",
-    "B": "communication fault",
-    "X": "rejected by audit",
-}
+FLAGS: Final = DATA_FLAGS
 VALID_FLAG: Final = "N"
 
 SCHEMA: Final = pa.schema(
