@@ -150,7 +150,7 @@ def test_every_refusal_kind_interleaved_good_packets_land(tmp_path: Path) -> Non
 
 def test_idle_and_slow_connections_are_closed(tmp_path: Path) -> None:
     async def scenario() -> None:
-        gateway = await _start(tmp_path, idle_timeout=1.0, frame_timeout=0.6)
+        gateway = await _start(tmp_path, idle_timeout=2.0, frame_timeout=0.6)
         idle_reader, idle_writer = await asyncio.open_connection("127.0.0.1", gateway.port)
         slow_reader, slow_writer = await asyncio.open_connection("127.0.0.1", gateway.port)
         frame = encode(_upload(1))
@@ -160,7 +160,7 @@ def test_idle_and_slow_connections_are_closed(tmp_path: Path) -> None:
         slow_closed = time.monotonic() - t0
         assert await asyncio.wait_for(idle_reader.read(), 10) == b""
         idle_closed = time.monotonic() - t0
-        assert 0.5 < slow_closed < 6 and 0.9 < idle_closed < 8  # generous: shared CI cores
+        assert 0.5 < slow_closed < 6 and 1.9 < idle_closed < 9  # generous: shared CI cores
         assert gateway.m_closed.get(cause="frame_timeout") == 1
         assert gateway.m_closed.get(cause="idle_timeout") == 1
         assert gateway.m_packets.get(outcome="refused", reason="bad_frame") == 1

@@ -455,9 +455,7 @@ class Gateway:
             await asyncio.sleep(0.5)
             now = time.monotonic()
             for conn in list(self.connections):
-                if now - conn.last_rx > self.config.idle_timeout:
-                    self._close(conn, "idle_timeout")
-                elif (
+                if (
                     conn.frame_started is not None
                     and now - conn.frame_started > self.config.frame_timeout
                 ):
@@ -471,6 +469,8 @@ class Gateway:
                     )
                     self._quarantine(conn, refusal, pending, time.time())
                     self._close(conn, "frame_timeout")
+                elif now - conn.last_rx > self.config.idle_timeout:
+                    self._close(conn, "idle_timeout")
             if now - last_state > 5:
                 last_state = now
                 await asyncio.to_thread(self._write_state)
