@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from liveserver import CHROMIUM_ARGS, find_chromium, seed_demo, start_server, why_not_runnable
-
-from ecoguard.registry.demo import DEMO_USERS
-
-PASSWORDS = {u.username: u.password for u in DEMO_USERS}
+from liveserver import (
+    CHROMIUM_ARGS,
+    PASSWORDS,
+    find_chromium,
+    seed_demo,
+    sign_in,
+    start_server,
+    why_not_runnable,
+)
 
 
 @pytest.fixture(scope="session")
@@ -73,26 +77,30 @@ class Api:
 
     def __init__(self, base_url: str, username: str) -> None:
         self.base_url = base_url
-        body = urllib.parse.urlencode({"username": username, "password": PASSWORDS[username]}).encode()
-        req = urllib.request.Request(f"{base_url}/api/v1/login/access-token", data=body, method="POST")  # noqa: S310
-        with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310
+        body = urllib.parse.urlencode(
+            {"username": username, "password": PASSWORDS[username]}
+        ).encode()
+        req = urllib.request.Request(
+            f"{base_url}/api/v1/login/access-token", data=body, method="POST"
+        )
+        with urllib.request.urlopen(req, timeout=30) as r:
             self.token = json.load(r)["access_token"]
 
     def status(self, path: str) -> int:
-        req = urllib.request.Request(  # noqa: S310
+        req = urllib.request.Request(
             f"{self.base_url}/api/v1{path}", headers={"Authorization": f"Bearer {self.token}"}
         )
         try:
-            with urllib.request.urlopen(req, timeout=60) as r:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=60) as r:
                 return int(r.status)
         except urllib.error.HTTPError as e:
             return int(e.code)
 
     def get(self, path: str) -> Any:
-        req = urllib.request.Request(  # noqa: S310
+        req = urllib.request.Request(
             f"{self.base_url}/api/v1{path}", headers={"Authorization": f"Bearer {self.token}"}
         )
-        with urllib.request.urlopen(req, timeout=60) as r:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=60) as r:
             return json.load(r)
 
 
@@ -108,16 +116,6 @@ def api_as(base_url: str) -> Any:
     return get
 
 
-def sign_in(page: Any, base_url: str, username: str, path: str = "/") -> None:
-    """Sign in through the form and wait for the shell."""
-    page.goto(base_url + path)
-    page.wait_for_selector("[data-test=login-submit]")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORDS[username])
-    page.click("[data-test=login-submit]")
-    page.wait_for_selector("[data-test=scope-region]")
-
-
 @pytest.fixture
 def signed_in(page: Any, base_url: str) -> Any:
     def go(username: str, path: str = "/") -> Any:
@@ -125,15 +123,3 @@ def signed_in(page: Any, base_url: str) -> Any:
         return page
 
     return go
-
-
-def write_cnemc_file(path: Path, day: str, codes: list[str]) -> Path:
-    """A small china_sites file in the CNEMC layout with one bad cell (invented values)."""
-    ymd = day.replace("-", "")
-    lines = ["date,hour,type," + ",".join(codes)]
-    for hour in (1, 2, 3):
-        lines.append(f"{ymd},{hour},PM2.5," + ",".join(str(30 + hour + i) for i in range(len(codes))))
-        lines.append(f"{ymd},{hour},PM10," + ",".join(str(60 + hour + i) for i in range(len(codes))))
-    lines.append(f"{ymd},4,PM2.5," + ",".join(["oops", *["40"] * (len(codes) - 1)]))
-    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
-    return path

@@ -16,9 +16,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from ecoguard.registry.demo import DEMO_USERS
 
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "src" / "ecoguard" / "web" / "dist"
+
+#: Passwords of the demo accounts (public, printed by `ecoguard demo`).
+PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 
 #: Flags for Debian's chromium in a container: no sandbox, no GPU, no background network chatter.
 CHROMIUM_ARGS = [
@@ -35,7 +41,11 @@ CHROMIUM_ARGS = [
 
 def find_chromium() -> str | None:
     """Debian's chromium (``ECOGUARD_CHROMIUM`` overrides); ``None`` when absent."""
-    for candidate in (os.environ.get("ECOGUARD_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+    for candidate in (
+        os.environ.get("ECOGUARD_CHROMIUM"),
+        shutil.which("chromium"),
+        "/usr/bin/chromium",
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -81,7 +91,7 @@ def server_env(home: Path) -> dict[str, str]:
 def seed_demo(home: Path) -> None:
     """Fill ``home`` with the demo province (registry + generated air data)."""
     home.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [*ecoguard_command(), "demo"],
         env=server_env(home),
         capture_output=True,
@@ -90,7 +100,9 @@ def seed_demo(home: Path) -> None:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"ecoguard demo failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(
+            f"ecoguard demo failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
 
 
 @dataclass
@@ -121,7 +133,7 @@ def start_server(home: Path, *, timeout: float = 90.0) -> LiveServer:
     log = home / f"serve-{port}.log"
     t0 = time.perf_counter()
     with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [*ecoguard_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=server_env(home),
             stdout=out,
@@ -131,9 +143,11 @@ def start_server(home: Path, *, timeout: float = 90.0) -> LiveServer:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"ecoguard serve exited with {proc.returncode}:\n{server.log_text()}")
+            raise RuntimeError(
+                f"ecoguard serve exited with {proc.returncode}:\n{server.log_text()}"
+            )
         try:
-            with urllib.request.urlopen(f"{server.base_url}/api/v1/health", timeout=2) as r:  # noqa: S310
+            with urllib.request.urlopen(f"{server.base_url}/api/v1/health", timeout=2) as r:
                 if r.status == 200:
                     server.started_in = time.perf_counter() - t0
                     return server
@@ -142,3 +156,29 @@ def start_server(home: Path, *, timeout: float = 90.0) -> LiveServer:
         time.sleep(0.3)
     server.stop()
     raise RuntimeError(f"ecoguard serve did not answer within {timeout} s:\n{server.log_text()}")
+
+
+def sign_in(page: Any, base_url: str, username: str, path: str = "/") -> None:
+    """Sign in through the form and wait for the shell."""
+    page.goto(base_url + path)
+    page.wait_for_selector("[data-test=login-submit]")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORDS[username])
+    page.click("[data-test=login-submit]")
+    page.wait_for_selector("[data-test=scope-region]")
+
+
+def write_cnemc_file(path: Path, day: str, codes: list[str]) -> Path:
+    """A small china_sites file in the CNEMC layout with one bad cell (invented values)."""
+    ymd = day.replace("-", "")
+    lines = ["date,hour,type," + ",".join(codes)]
+    for hour in (1, 2, 3):
+        lines.append(
+            f"{ymd},{hour},PM2.5," + ",".join(str(30 + hour + i) for i in range(len(codes)))
+        )
+        lines.append(
+            f"{ymd},{hour},PM10," + ",".join(str(60 + hour + i) for i in range(len(codes)))
+        )
+    lines.append(f"{ymd},4,PM2.5," + ",".join(["oops", *["40"] * (len(codes) - 1)]))
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path

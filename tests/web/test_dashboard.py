@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import sign_in, write_cnemc_file
+from liveserver import sign_in, write_cnemc_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,7 +30,13 @@ def latest_or_registry(api: Any) -> list[dict[str, Any]]:
         if items:
             return list(items)
     return [
-        {"station_code": s["code"], "aqi": None, "level": None, "color": None, "region_adcode": s["region_adcode"]}
+        {
+            "station_code": s["code"],
+            "aqi": None,
+            "level": None,
+            "color": None,
+            "region_adcode": s["region_adcode"],
+        }
         for s in api.get("/air-stations?limit=1000")["items"]
     ]
 
@@ -100,7 +106,9 @@ def test_provincial_analyst_sees_the_whole_province(signed_in: Any, api_as: Any)
 
     # a provincial analyst may read the registry but not change it
     page.click("[data-test=menu-registry-air-stations]")
-    page.wait_for_selector("[data-test=registry-air-stations] [data-test=registry-table] .el-table__row")
+    page.wait_for_selector(
+        "[data-test=registry-air-stations] [data-test=registry-table] .el-table__row"
+    )
     total = api.get("/air-stations?limit=1")["total"]
     assert page.locator("[data-test=registry-total]").inner_text() == f"共 {total} 条"
     assert page.locator("[data-test=registry-add]").count() == 0
@@ -135,7 +143,9 @@ def test_prefecture_officer_sees_only_the_prefecture(signed_in: Any, api_as: Any
 
     # the registry lists this prefecture only, and the officer may edit it
     page.click("[data-test=menu-registry-air-stations]")
-    page.wait_for_selector("[data-test=registry-air-stations] [data-test=registry-table] .el-table__row")
+    page.wait_for_selector(
+        "[data-test=registry-air-stations] [data-test=registry-table] .el-table__row"
+    )
     rows = page.locator("[data-test=registry-table] .el-table__body-wrapper .el-table__row")
     texts = [rows.nth(i).inner_text() for i in range(rows.count())]
     assert len(texts) == api.get("/air-stations?limit=1")["total"]
@@ -215,12 +225,16 @@ def test_language_switch_to_english_and_back(signed_in: Any) -> None:
     assert page.locator("[data-test=menu-air-overview]").inner_text().strip() == "空气质量总览"
     page.click("[data-test=lang-switch] [data-locale=en]")
     page.wait_for_function("() => document.documentElement.lang === 'en'")
-    assert page.locator("[data-test=menu-air-overview]").inner_text().strip() == "Air quality overview"
+    assert (
+        page.locator("[data-test=menu-air-overview]").inner_text().strip() == "Air quality overview"
+    )
     assert page.locator("[data-test=scope-role]").inner_text().strip() == "Provincial analyst"
     assert page.locator("[data-test=logout]").inner_text().strip() == "Sign out"
     page.reload()  # the choice is kept
     page.wait_for_selector("[data-test=overview]")
-    assert page.locator("[data-test=menu-air-overview]").inner_text().strip() == "Air quality overview"
+    assert (
+        page.locator("[data-test=menu-air-overview]").inner_text().strip() == "Air quality overview"
+    )
     page.click("[data-test=lang-switch] [data-locale=zh-CN]")
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     assert page.locator("[data-test=logout]").inner_text().strip() == "退出登录"
@@ -245,7 +259,9 @@ def test_import_a_cnemc_file_lists_row_errors(signed_in: Any, api_as: Any, tmp_p
     rejected = page.locator("[data-test=import-rejected] .el-statistic__number").inner_text()
     assert int(rows.replace(",", "")) == 3 * len(codes) + (len(codes) - 1)
     assert int(rejected.replace(",", "")) == 1
-    error_row = page.locator("[data-test=import-errors] .el-table__body-wrapper .el-table__row").first
+    error_row = page.locator(
+        "[data-test=import-errors] .el-table__body-wrapper .el-table__row"
+    ).first
     text = error_row.inner_text()
     assert path.name in text and f"{codes[0]}/PM2.5" in text and "oops" in text
     # the accepted hours are really stored: the station's series has them
@@ -284,7 +300,9 @@ def test_officer_edits_a_station_in_scope_and_it_is_stored(signed_in: Any, api_a
         "[data-test=registry-edit]"
     ).click()
     dialog.wait_for()
-    dialog.locator("input[data-test=field-name], [data-test=field-name] input").first.fill(station["name"])
+    dialog.locator("input[data-test=field-name], [data-test=field-name] input").first.fill(
+        station["name"]
+    )
     dialog.locator("[data-test=registry-save]").click()
     page.wait_for_function(
         "name => [...document.querySelectorAll('.el-table__row')].some(r => r.innerText.includes(name) && !r.innerText.includes('（改）'))",
