@@ -10,11 +10,10 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from ecoguard.air.hourly import HourlyQuery, hourly_aqi_table, read_station_hours
+from ecoguard.air.hourly import HourlyQuery, HourlyRules, hourly_aqi_table, read_station_hours
 from ecoguard.air.imports import store_air_hourly
 from ecoguard.cli.main import app
-from ecoguard.ingest.cnemc import VALUE_COLUMNS, air_hourly_schema
-from ecoguard.standards.hj633 import Edition
+from ecoguard.ingest.air_hourly import VALUE_COLUMNS, air_hourly_schema
 from ecoguard.timeseries.store import TimeseriesStore
 
 UTC = dt.UTC
@@ -60,7 +59,7 @@ def test_edition_follows_the_date_of_each_hour() -> None:
         ]
     )
     result = hourly_aqi_table(rows).to_pylist()
-    assert [r["rules"] for r in result] == ["hj633-2012", "hj633-2026"]
+    assert [r["rules"] for r in result] == ["hj633-2012-cnemc", "hj633-2026"]
     # HJ 633-2026: PM2.5 1-h 76 on the new daily breakpoints (60 -> 100, 115 -> 150) = 115
     assert (result[1]["aqi"], result[1]["primary_pollutants"], result[1]["category"]) == (
         115,
@@ -73,9 +72,10 @@ def test_edition_follows_the_date_of_each_hour() -> None:
 
 def test_named_edition_applies_to_every_hour() -> None:
     rows = _table([_row("6001A", AFTER, **CONC, pm2_5_24h=76.0, pm10_24h=130.0)])
-    forced = hourly_aqi_table(rows, Edition.HJ633_2012).to_pylist()[0]
+    forced = hourly_aqi_table(rows, HourlyRules.HJ633_2012).to_pylist()[0]
     assert forced["rules"] == "hj633-2012"
-    assert forced["exceeding_pollutants"] is not None
+    # the 2012 text: PM by 24-h moving means on the 2012 breakpoints (76 -> 102, 130 -> 90)
+    assert (forced["aqi"], forced["exceeding_pollutants"]) == (102, "PM2.5")
 
 
 def test_missing_pollutant_hides_aqi_at_or_below_100_under_2026() -> None:

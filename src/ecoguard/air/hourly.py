@@ -7,13 +7,14 @@ station-hour takes the edition in force at its time (HJ 633-2026 from 2026-03-01
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ecoguard.air.imports import AIR_HOURLY_TABLE
 from ecoguard.standards import hj633
@@ -22,9 +23,34 @@ from ecoguard.timeseries.store import TimeseriesStore
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
-#: Report indicator -> stored column, per edition (HJ 633-2012 Table 4 / HJ 633-2026 §5.2).
-HOURLY_INPUTS: dict[Edition, dict[str, str]] = {
-    Edition.HJ633_2012: {
+
+class HourlyRules(StrEnum):
+    """Rule sets of the hourly (real-time) AQI report.
+
+    ``hj633-2012-cnemc`` is how the national real-time platform published the hourly AQI under
+    HJ 633-2012 (six 1-h means; reproduces the official archive exactly, see
+    docs/air-aqi-acceptance.md); ``hj633-2012`` is the real-time report as HJ 633-2012 Table 4
+    writes it (PM by 24-h moving means, O3 also by its 8-h moving mean); ``hj633-2026`` is
+    HJ 633-2026 §5.2.
+    """
+
+    HJ633_2012 = "hj633-2012"
+    HJ633_2012_CNEMC = "hj633-2012-cnemc"
+    HJ633_2026 = "hj633-2026"
+
+
+_SIX_HOURLY = {
+    "so2_1h": "so2",
+    "no2_1h": "no2",
+    "co_1h": "co",
+    "o3_1h": "o3",
+    "pm10_1h": "pm10",
+    "pm2_5_1h": "pm2_5",
+}
+
+#: Report indicator -> stored column, per rule set (HJ 633-2012 Table 4 / HJ 633-2026 §5.2).
+HOURLY_INPUTS: dict[HourlyRules, dict[str, str]] = {
+    HourlyRules.HJ633_2012: {
         "so2_1h": "so2",
         "no2_1h": "no2",
         "co_1h": "co",
@@ -34,14 +60,14 @@ HOURLY_INPUTS: dict[Edition, dict[str, str]] = {
         "pm2_5_24h": "pm2_5_24h",
         "so2_24h": "so2_24h",
     },
-    Edition.HJ633_2026: {
-        "so2_1h": "so2",
-        "no2_1h": "no2",
-        "co_1h": "co",
-        "o3_1h": "o3",
-        "pm10_1h": "pm10",
-        "pm2_5_1h": "pm2_5",
-    },
+    HourlyRules.HJ633_2012_CNEMC: _SIX_HOURLY,
+    HourlyRules.HJ633_2026: _SIX_HOURLY,
+}
+
+_REPORTS: dict[HourlyRules, Callable[[Mapping[str, ArrayLike]], hj633.AqiReport]] = {
+    HourlyRules.HJ633_2012: lambda conc: hj633.hourly_report(conc, Edition.HJ633_2012),
+    HourlyRules.HJ633_2012_CNEMC: hj633.cnemc_realtime_report,
+    HourlyRules.HJ633_2026: lambda conc: hj633.hourly_report(conc, Edition.HJ633_2026),
 }
 
 _POLLUTANT_COLUMNS = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
@@ -59,14 +85,14 @@ class HourlyQuery:
         exactly the rows of that day's CNEMC file.
     stations : sequence of str, optional
         Station codes; all stations when empty.
-    edition : Edition, optional
+    rules : HourlyRules, optional
         Rule set; by default the one in force at each station-hour.
     """
 
     start: dt.date
     end: dt.date
     stations: Sequence[str] = ()
-    edition: Edition | None = None
+    rules: HourlyRules | None = None
 
 
 def _label_bounds_utc(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -103,38 +129,42 @@ def _months_between(start: dt.date, end: dt.date) -> list[str]:
     return months
 
 
-def editions_of(interval_start_utc: pa.Array | pa.ChunkedArray) -> NDArray[np.object_]:
-    """The edition in force at each station-hour (HJ 633-2026 from 2026-03-01 00:00 CST)."""
+def rules_in_force(interval_start_utc: pa.Array | pa.ChunkedArray) -> NDArray[np.object_]:
+    """The rule set in force at each station-hour.
+
+    HJ 633-2026 from 2026-03-01 00:00 CST; before, the national platform's practice under
+    HJ 633-2012 (``hj633-2012-cnemc``), which is what was officially published.
+    """
     switch = np.datetime64("2026-02-28T16:00:00", "us")  # 2026-03-01 00:00 CST in UTC
     starts = pc.cast(interval_start_utc, pa.timestamp("us")).to_numpy(zero_copy_only=False)
-    return np.where(starts >= switch, Edition.HJ633_2026, Edition.HJ633_2012)
+    return np.where(starts >= switch, HourlyRules.HJ633_2026, HourlyRules.HJ633_2012_CNEMC)
 
 
-def hourly_aqi_table(rows: pa.Table, edition: Edition | None = None) -> pa.Table:
+def hourly_aqi_table(rows: pa.Table, rules: HourlyRules | None = None) -> pa.Table:
     """Compute the real-time AQI report of station-hour rows.
 
     Parameters
     ----------
     rows : pyarrow.Table
         Rows of ``air_station_hourly`` (canonical columns [ug/m3], CO [mg/m3]).
-    edition : Edition, optional
-        Rule set for every row; by default each row's own (:func:`editions_of`).
+    rules : HourlyRules, optional
+        Rule set for every row; by default each row's own (:func:`rules_in_force`).
 
     Returns
     -------
     pyarrow.Table
         One row per station-hour: ``station, time`` (the CNEMC label, ISO 8601 +08:00), ``aqi``
         (null where not computable or not publishable), ``level``, ``category``,
-        ``primary_pollutants``, ``iaqi_<pollutant>``, ``exceeding_pollutants`` (2012 only),
+        ``primary_pollutants``, ``iaqi_<pollutant>``, ``exceeding_pollutants`` (2012 text only),
         ``complete``, ``rules`` and the published ``aqi_published`` of the source (if any).
     """
     n = rows.num_rows
     if n == 0:
         return pa.table({"station": pa.array([], pa.string())})
     per_row = (
-        np.full(n, Edition(edition), dtype=object)
-        if edition is not None
-        else editions_of(rows["interval_start_utc"])
+        np.full(n, HourlyRules(rules), dtype=object)
+        if rules is not None
+        else rules_in_force(rows["interval_start_utc"])
     )
     aqi = np.full(n, -1, dtype=np.int16)
     level = np.zeros(n, dtype=np.int8)
@@ -142,16 +172,16 @@ def hourly_aqi_table(rows: pa.Table, edition: Edition | None = None) -> pa.Table
     exceeding = np.full(n, None, dtype=object)
     complete = np.zeros(n, dtype=bool)
     iaqi = {p: np.full(n, -1, dtype=np.int16) for p in (*_POLLUTANT_COLUMNS, "o3_1h", "o3_8h")}
-    for ed in (Edition.HJ633_2012, Edition.HJ633_2026):
-        idx = np.flatnonzero(per_row == ed)
+    for rule_set in HourlyRules:
+        idx = np.flatnonzero(per_row == rule_set)
         if idx.size == 0:
             continue
         take = pa.array(idx)
         conc = {
             indicator: _column(rows, column).take(take).to_numpy(zero_copy_only=False)
-            for indicator, column in HOURLY_INPUTS[ed].items()
+            for indicator, column in HOURLY_INPUTS[rule_set].items()
         }
-        report = hj633.hourly_report(conc, ed)
+        report = _REPORTS[rule_set](conc)
         shown = np.where(report.published, report.aqi, -1)
         aqi[idx] = shown
         level[idx] = np.where(report.published, report.level, 0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,12 +10,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ecoguard.air.hourly import HourlyQuery, hourly_aqi_table, read_station_hours
-from ecoguard.air.imports import import_cnemc_files
+from ecoguard.air.hourly import HourlyQuery, HourlyRules, hourly_aqi_table, read_station_hours
+from ecoguard.air.imports import ImportSummary, import_cnemc_files, import_station_tables
 from ecoguard.cli.output import OutputFormat, write_rows
 from ecoguard.config import get_settings
 from ecoguard.ingest.cnemc import iter_cnemc_files
-from ecoguard.standards.hj633 import Edition
+from ecoguard.ingest.tabular import ColumnMapping, MappingError
 from ecoguard.timeseries.store import TimeseriesStore
 
 app = typer.Typer(
@@ -53,7 +52,53 @@ def import_cnemc(
         if not path.exists():
             raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
     files = list(iter_cnemc_files(paths))
-    with Progress(
+    with _progress() as progress:
+        task = progress.add_task("files", total=len(files), name="")
+        summary = import_cnemc_files(
+            _store(), files, on_file=lambda p: progress.update(task, advance=1, name=p.name)
+        )
+    _report_import(summary, fmt, errors_out, "CNEMC import")
+
+
+@import_app.command("table")
+def import_table(
+    paths: Annotated[list[Path], typer.Argument(help="CSV, CSV.gz or Excel files, long format.")],
+    mapping_file: Annotated[
+        Path,
+        typer.Option("--mapping", help="JSON column mapping (see docs/mappings/)."),
+    ],
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Summary format.")
+    ] = OutputFormat.table,
+    errors_out: Annotated[
+        Path | None, typer.Option("--errors", help="Write every refused cell to this CSV.")
+    ] = None,
+) -> None:
+    """Import long-format station-hourly tables through a column mapping.
+
+    The mapping names the station and time columns, whether the time labels the start or the end
+    of the hour, each pollutant column and its unit. Exit code 1 when anything was refused.
+    """
+    try:
+        mapping = ColumnMapping.from_json(mapping_file)
+    except MappingError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--mapping") from None
+    for path in paths:
+        if not path.exists():
+            raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
+    with _progress() as progress:
+        task = progress.add_task("files", total=len(paths), name="")
+        summary = import_station_tables(
+            _store(),
+            paths,
+            mapping,
+            on_file=lambda p: progress.update(task, advance=1, name=p.name),
+        )
+    _report_import(summary, fmt, errors_out, "table import")
+
+
+def _progress() -> Progress:
+    return Progress(
         TextColumn("[bold]importing"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -61,12 +106,13 @@ def import_cnemc(
         TimeElapsedColumn(),
         console=_err,
         transient=True,
-    ) as progress:
-        task = progress.add_task("files", total=len(files), name="")
-        summary = import_cnemc_files(
-            _store(), files, on_file=lambda p: progress.update(task, advance=1, name=p.name)
-        )
-    write_rows([summary.as_dict()], fmt, title="CNEMC import")
+    )
+
+
+def _report_import(
+    summary: ImportSummary, fmt: OutputFormat, errors_out: Path | None, title: str
+) -> None:
+    write_rows([summary.as_dict()], fmt, title=title)
     for message in summary.failed_files:
         _err.print(f"[red]file refused[/red] {message}")
     if summary.errors:
@@ -86,13 +132,6 @@ def import_cnemc(
         raise typer.Exit(code=1)
 
 
-class RulesOption(StrEnum):
-    """Rule sets a user may name on the command line."""
-
-    hj633_2012 = "hj633-2012"
-    hj633_2026 = "hj633-2026"
-
-
 def _parse_day(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -106,8 +145,12 @@ def aqi(
     end: Annotated[str, typer.Option("--to", help="Last day (CST), YYYY-MM-DD.")],
     station: Annotated[list[str] | None, typer.Option("--station", help="Station code.")] = None,
     rules: Annotated[
-        RulesOption | None,
-        typer.Option("--rules", help="Rule set; default: the one in force at each hour."),
+        HourlyRules | None,
+        typer.Option(
+            "--rules",
+            help="Rule set; default: the one in force at each hour (hj633-2012-cnemc, the "
+            "national platform's practice, before 2026-03-01; hj633-2026 from then on).",
+        ),
     ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
@@ -120,12 +163,12 @@ def aqi(
         start=_parse_day(start, "--from"),
         end=_parse_day(end, "--to"),
         stations=tuple(station or ()),
-        edition=Edition(rules.value) if rules else None,
+        rules=rules,
     )
     if query.end < query.start:
         raise typer.BadParameter("--to is before --from", param_hint="--to")
     rows = read_station_hours(_store(), query)
-    result = hourly_aqi_table(rows, query.edition)
+    result = hourly_aqi_table(rows, query.rules)
     if rows.num_rows == 0:
         _err.print("no station-hours stored for that query")
     write_rows(

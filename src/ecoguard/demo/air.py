@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from ecoguard.ingest.cnemc import VALUE_COLUMNS, air_hourly_schema
+from ecoguard.ingest.air_hourly import VALUE_COLUMNS, air_hourly_schema
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
+from numpy.typing import NDArray
 
+from ecoguard.ingest.air_hourly import VALUE_COLUMNS, air_hourly_schema, plausible_maximum
 from ecoguard.ingest.errors import RowError
 
 CNEMC_TYPE_TO_COLUMN: dict[str, str] = {
@@ -50,37 +53,9 @@ CNEMC_TYPE_TO_COLUMN: dict[str, str] = {
 1-hour O3; ``O3_8h`` the 8-hour moving mean; ``O3_8h_24h`` the maximum of ``O3_8h`` so far that day.
 """
 
-VALUE_COLUMNS: tuple[str, ...] = tuple(CNEMC_TYPE_TO_COLUMN.values())
-
-#: Plausible upper bounds per column [ug/m3; CO mg/m3; AQI none]; larger values are refused.
-PLAUSIBLE_MAXIMUM: dict[str, float] = {
-    "aqi_published": 500.0,
-    "co": 150.0,
-    "co_24h": 150.0,
-}
-_DEFAULT_MAXIMUM = 20_000.0
-
 CST = timedelta(hours=8)
 _FILE_DATE = re.compile(r"china_sites_(\d{8})\.csv(\.gz)?$")
 _STATION_CODE = re.compile(r"^\d{4}A$")
-
-
-def air_hourly_schema() -> pa.Schema:
-    """Arrow schema of the ``air_station_hourly`` table (one row per station and hour)."""
-    ts = pa.timestamp("us", tz="UTC")
-    fields = [
-        pa.field("month", pa.string(), nullable=False),
-        pa.field("station_code", pa.string(), nullable=False),
-        pa.field("interval_start_utc", ts, nullable=False),
-        pa.field("interval_end_utc", ts, nullable=False),
-    ]
-    fields += [pa.field(name, pa.float64()) for name in VALUE_COLUMNS]
-    fields.append(pa.field("source", pa.string()))
-    return pa.schema(fields)
-
-
-AIR_HOURLY_KEYS = ("month", "station_code", "interval_start_utc")
-"""Key of ``air_station_hourly``: re-importing a file inserts nothing."""
 
 
 @dataclass
@@ -138,8 +113,14 @@ def read_cnemc_sites_file(path: Path) -> CnemcFileResult:
     """
     path = Path(path)
     text = _open_text(path)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    header = list(frame.columns)
+    fast = _numeric_cells(text)
+    cells: NDArray[np.object_] | None = None
+    if fast is not None:
+        frame, fast_values, fast_names = fast
+        header = ["date", "hour", "type", *fast_names]
+    else:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        header = list(frame.columns)
     if header[:3] != ["date", "hour", "type"]:
         raise ValueError(
             f"{path}: header must start with date,hour,type (CNEMC china_sites layout), "
@@ -180,14 +161,16 @@ def read_cnemc_sites_file(path: Path) -> CnemcFileResult:
         label_end.append(end if ok else None)
         row_types.append(column if ok else None)
 
-    cells = frame[stations].to_numpy(dtype=object)
-    values = pd.to_numeric(pd.Series(cells.ravel()), errors="coerce").to_numpy(float, copy=True)
-    values = values.reshape(cells.shape)
-    blank = cells == ""
-    not_number = np.isnan(values) & ~blank
-    maxima = np.array(
-        [PLAUSIBLE_MAXIMUM.get(t or "", _DEFAULT_MAXIMUM) for t in row_types], dtype=float
-    )[:, None]
+    if fast is not None:
+        position = {name: j for j, name in enumerate(fast_names)}
+        values = fast_values[:, [position[c] for c in stations]]
+        not_number = np.zeros(values.shape, dtype=bool)
+    else:
+        cells = frame[stations].to_numpy(dtype=object)
+        values = pd.to_numeric(pd.Series(cells.ravel()), errors="coerce").to_numpy(float, copy=True)
+        values = values.reshape(cells.shape)
+        not_number = np.isnan(values) & (cells != "")
+    maxima = np.array([plausible_maximum(t or "") for t in row_types], dtype=float)[:, None]
     out_of_range = ~np.isnan(values) & ((values < 0) | (values > maxima))
     for r, c in zip(*np.nonzero(not_number | out_of_range), strict=True):
         rule = "must be a number" if not_number[r, c] else f"must be within 0..{maxima[r, 0]:g}"
@@ -197,7 +180,7 @@ def read_cnemc_sites_file(path: Path) -> CnemcFileResult:
                 int(r) + 2,
                 f"{stations[c]}/{frame['type'].iat[r]}",
                 rule,
-                str(cells[r, c]),
+                str(cells[r, c]) if cells is not None else f"{values[r, c]:g}",
             )
         )
     values[out_of_range] = np.nan
@@ -241,6 +224,41 @@ def read_cnemc_sites_file(path: Path) -> CnemcFileResult:
     columns["source"] = pa.array([f"cnemc:{path.name}"] * len(h_idx), pa.string())
     table = pa.table(columns, schema=air_hourly_schema())
     return CnemcFileResult(path=path, table=table, errors=errors)
+
+
+def _numeric_cells(text: str) -> tuple[pd.DataFrame, NDArray[np.float64], list[str]] | None:
+    """Fast path for clean files: every station cell a number or empty.
+
+    Returns the ``date, hour, type`` columns (text), the station values and the header's
+    station column names, or
+    ``None`` when any cell is not a number (the caller then reads cell by cell to name each
+    bad one).
+    """
+    raw = text.encode("utf-8")
+    header = raw.split(b"\n", 1)[0].decode("utf-8").strip().split(",")
+    if header[:3] != ["date", "hour", "type"]:
+        return None
+    types = {name: pa.float64() for name in header[3:]}
+    types.update({"date": pa.string(), "hour": pa.string(), "type": pa.string()})
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    station_names = [c for c in header[3:] if c.strip()]
+    if len(set(header)) != len(header):
+        return None  # repeated station columns: let the careful path name them
+    frame = pd.DataFrame({c: table[c].to_pylist() for c in ("date", "hour", "type")})
+    values = (
+        np.column_stack([table[name].to_numpy(zero_copy_only=False) for name in station_names])
+        if station_names
+        else np.empty((table.num_rows, 0))
+    )
+    return frame, values, station_names
 
 
 def _label_end_utc(date_text: str, hour_text: str) -> datetime | None:

@@ -17,6 +17,7 @@ from fastapi import Path as PathParam
 
 from ecoguard.air.hourly import (
     HourlyQuery,
+    HourlyRules,
     hourly_aqi_table,
     latest_station_hours,
     read_station_hours,
@@ -104,7 +105,7 @@ def station_hourly(
     code: Annotated[str, PathParam(pattern=r"^[0-9A-Za-z]{1,16}$")],
     start: Annotated[dt.date, Query(description="First day (CST).")],
     end: Annotated[dt.date, Query(description="Last day (CST).")],
-    rules: Annotated[hj633.Edition | None, Query(description="Rule set; default by date.")] = None,
+    rules: Annotated[HourlyRules | None, Query(description="Rule set; default by date.")] = None,
 ) -> StationSeries:
     """A station's hourly series with the AQI of every hour (404 outside the caller's scope)."""
     station = repo.session.scalars(repo.select(AirStation).where(AirStation.code == code)).first()
