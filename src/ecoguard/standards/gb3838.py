@@ -431,10 +431,14 @@ def single_factor_class(
         factor[code] = factor_class(code, column.to_numpy(dtype=np.float64), section_type)
     matrix = factor.to_numpy(dtype=np.int8) if codes else np.zeros((n, 0), dtype=np.int8)
     worst = matrix.max(axis=1).astype(np.int8) if codes else np.zeros(n, dtype=np.int8)
-    deciding = [
-        tuple(code for code, c in zip(codes, row, strict=True) if c == w and w > 0)
-        for row, w in zip(matrix, worst, strict=True)
-    ]
+    # Deciding items as a bit pattern per row, each distinct pattern turned into a tuple once.
+    mask = (matrix == worst[:, None]) & (worst[:, None] > 0)
+    bits = (mask.astype(np.int64) << np.arange(len(codes), dtype=np.int64)).sum(axis=1)
+    patterns = {
+        int(b): tuple(code for j, code in enumerate(codes) if int(b) >> j & 1)
+        for b in np.unique(bits)
+    }
+    deciding = [patterns[b] for b in bits.tolist()]
     return SectionClasses(water_class=worst, factor_classes=factor, deciding=deciding)
 
 

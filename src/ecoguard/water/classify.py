@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ from ecoguard.standards.gb3838 import (
     single_factor_class,
 )
 from ecoguard.standards.water_assessment import AUTO_STATION_ITEMS
-from ecoguard.water.sections import SectionTable, type_hint_from_name
+from ecoguard.water.sections import SectionInfo, SectionTable, type_hint_from_name
 
 RESULT_COLUMNS: Final = (
     "region",
@@ -71,8 +71,11 @@ class Classified:
     disagreements: int
 
 
+_LABELS: Final = ("", *(c.label for c in WaterClass))
+
+
 def _label(value: int) -> str:
-    return WaterClass(value).label if value > 0 else ""
+    return _LABELS[value]
 
 
 def classify_samples(
@@ -110,15 +113,29 @@ def classify_samples(
             nudged[code] = nudge_worse(code, nudged[code].to_numpy(dtype=float))
     river_edge = single_factor_class(nudged, SectionType.RIVER, items)
     lake_edge = single_factor_class(nudged, SectionType.LAKE, items)
+
+    def column(name: str, default: object) -> list[Any]:
+        return wide[name].tolist() if name in wide.columns else [default] * n
+
+    names = [str(v) for v in column("section", "")]
+    regions = [str(v or "") for v in column("region", "")]
+    basins = [str(v or "") for v in column("basin", "")]
+    file_types = [str(v or "") for v in column("section_type", "")]
+    officials = [int(v or 0) for v in column("official_class", 0)]
+    source_rows = column("source_row", None)
+    times = column("time", None)
+    values = {code: wide[code].to_numpy(dtype=np.float64) for code in items if code in wide.columns}
+    resolved: dict[tuple[str, str, str], tuple[SectionInfo | None, SectionType | None, str]] = {}
     rows: list[dict[str, object]] = []
     unknown = 0
     disagreements = 0
     for i in range(n):
-        sample = wide.iloc[i]
-        name = str(sample["section"])
-        region = str(sample.get("region", "") or "")
-        info = sections.lookup(name, region) if sections is not None else None
-        kind, source = _resolve_type(section_type, str(sample.get("section_type", "") or ""), info)
+        name, region = names[i], regions[i]
+        key = (name, region, file_types[i])
+        if key not in resolved:
+            info = sections.lookup(name, region) if sections is not None else None
+            resolved[key] = (info, *_resolve_type(section_type, file_types[i], info))
+        info, kind, source = resolved[key]
         c_river, c_lake = int(river.water_class[i]), int(lake.water_class[i])
         note = ""
         if kind is SectionType.RIVER:
@@ -140,25 +157,26 @@ def classify_samples(
             )
         if cls == 0 and not note:
             note = "no item measured"
-        edge = _at_limit(
-            kind, cls, river_edge if kind is SectionType.RIVER else lake_edge, river, lake, i, wide
-        )
+        edge_result = river_edge if kind is SectionType.RIVER else lake_edge
+        edge = ""
+        if kind is not None and cls > 0 and int(edge_result.water_class[i]) != cls:
+            edge = _at_limit(kind, cls, edge_result, river, lake, i, wide)
         target = info.target_class if info is not None else None
         meets: object = ""
         exceeded = ""
         if target is not None and cls > 0:
             meets = cls <= target.value
             if not meets:
-                values = {
-                    code: float(sample[code])
-                    for code in items
-                    if code in wide.columns and not pd.isna(sample[code])
+                sample = {
+                    code: float(array[i])
+                    for code, array in values.items()
+                    if not np.isnan(array[i])
                 }
-                found = exceedances(values, target, kind or SectionType.RIVER)
+                found = exceedances(sample, target, kind or SectionType.RIVER)
                 exceeded = "; ".join(
                     e.code if e.multiple is None else f"{e.code} {e.multiple:.2f}x" for e in found
                 )
-        official = int(sample.get("official_class", 0) or 0)
+        official = officials[i]
         agrees: object = ""
         if cls > 0 or (official > 0 and not note.startswith("section type unknown:")):
             agrees = official == cls
@@ -168,9 +186,9 @@ def classify_samples(
         rows.append(
             {
                 "region": region,
-                "basin": str(sample.get("basin", "") or (info.basin if info else "")),
+                "basin": basins[i] or (info.basin if info else ""),
                 "section": name,
-                "time": sample["time"],
+                "time": times[i],
                 "section_type": kind.value if kind else "unknown",
                 "type_source": source,
                 "water_class": _label(cls),
@@ -186,7 +204,7 @@ def classify_samples(
                 "agrees": agrees,
                 "note": note,
                 "at_limit": edge,
-                "source_row": int(sample.get("source_row", i + 2)),
+                "source_row": int(source_rows[i]) if source_rows[i] is not None else i + 2,
             }
         )
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
@@ -220,7 +238,7 @@ def _at_limit(
 
 
 def _resolve_type(
-    override: SectionType | None, from_file: str, info: object
+    override: SectionType | None, from_file: str, info: SectionInfo | None
 ) -> tuple[SectionType | None, str]:
     """The section type and where it came from."""
     if override is not None:
@@ -230,9 +248,8 @@ def _resolve_type(
             return SectionType.parse(from_file), "file"
         except ValueError:
             pass
-    section_type = getattr(info, "section_type", None)
-    if isinstance(section_type, SectionType):
-        return section_type, "sections"
+    if info is not None and info.section_type is not None:
+        return info.section_type, "sections"
     return None, "unknown"
 
 
