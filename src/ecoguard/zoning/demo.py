@@ -207,15 +207,10 @@ def demo_layers(
     res_rec: list[dict[str, object]] = []
     res_geom: list[Any] = []
     for b in bounds:
-        x0, y0, x1, y1 = shapely.bounds(b.geometry)
         serial = 0
         largest: tuple[float, Any] = (0.0, None)
-        for gx in np.arange(np.floor(x0 / cell_deg) * cell_deg, x1, cell_deg):
-            for gy in np.arange(np.floor(y0 / cell_deg) * cell_deg, y1, cell_deg):
-                piece = shapely.intersection(b.geometry, box(gx, gy, gx + cell_deg, gy + cell_deg))
-                piece = _polygonal(piece)
-                if piece is None or shapely.area(piece) < 0.02 * cell_deg * cell_deg:
-                    continue
+        for gx, gy, piece in _cut(b.geometry, cell_deg):
+            if True:
                 serial += 1
                 key = f"{b.code}-{gx:.3f}-{gy:.3f}"
                 cat = _category(key)
@@ -291,6 +286,34 @@ def demo_layers(
     redlines = make_layer(LayerKind.REDLINES, red_rec, red_geom, source="demo")
     reserves = make_layer(LayerKind.RESERVES, res_rec, res_geom, source="demo")
     return DemoLayers(units, redlines, reserves, demo_rules(province, bounds, regions, unit_rec))
+
+
+def _cut(geometry: Any, cell_deg: float) -> list[tuple[float, float, Any]]:
+    """Cut an area by a grid; slivers under 2 % of a cell join the neighbour they share most
+    boundary with (or stay alone when they touch none), so the pieces tile the area."""
+    x0, y0, x1, y1 = shapely.bounds(geometry)
+    pieces: list[tuple[float, float, Any]] = []
+    for gx in np.arange(np.floor(x0 / cell_deg) * cell_deg, x1, cell_deg):
+        for gy in np.arange(np.floor(y0 / cell_deg) * cell_deg, y1, cell_deg):
+            piece = _polygonal(
+                shapely.intersection(geometry, box(gx, gy, gx + cell_deg, gy + cell_deg))
+            )
+            if piece is not None:
+                pieces.append((float(gx), float(gy), piece))
+    small = 0.02 * cell_deg * cell_deg
+    big = [p for p in pieces if shapely.area(p[2]) >= small]
+    if not big:
+        return pieces
+    geoms = [p[2] for p in big]
+    for gx, gy, piece in (p for p in pieces if shapely.area(p[2]) < small):
+        shared = [shapely.length(shapely.intersection(piece.boundary, g.boundary)) for g in geoms]
+        k = int(np.argmax(shared))
+        if shared[k] > 0:
+            geoms[k] = _polygonal(shapely.union(geoms[k], piece))
+        else:
+            big.append((gx, gy, piece))
+            geoms.append(piece)
+    return [(gx, gy, g) for (gx, gy, _), g in zip(big, geoms, strict=True)]
 
 
 def _polygonal(geom: Any) -> Any:

@@ -1,6 +1,6 @@
 """Small maps of a screening result, as SVG text or PNG bytes, with no plotting library.
 
-The map shows the layers around the project in the CGCS2000 Albers projection: control units
+The map shows the layers around the project in a Lambert azimuthal equal-area projection centred on the map (north up): control units
 coloured by category, red lines, nature reserves and the project itself. PNG is rasterised
 here (even-odd scanline fill, alpha blending, zlib) so that Word reports can embed it; it has
 no text, the legend goes beside it. Works offline, as the design asks (no online tiles).
@@ -13,13 +13,15 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyproj
 import shapely
 
-from ecoguard.zoning.geometry import project
+from ecoguard.zoning.geometry import CGCS2000
 from ecoguard.zoning.model import ScreeningResult, UnitCategory
 from ecoguard.zoning.screening import ZoningIndex
 
@@ -30,7 +32,7 @@ STYLE: dict[str, tuple[RGB, float, str]] = {
     "priority": ((76, 175, 80), 0.35, "优先保护单元 priority protection"),
     "key": ((255, 152, 0), 0.35, "重点管控单元 key control"),
     "general": ((100, 181, 246), 0.30, "一般管控单元 general control"),
-    "redlines": ((229, 57, 53), 0.45, "生态保护红线 red line"),
+    "redlines": ((229, 57, 53), 0.65, "生态保护红线 red line"),
     "reserves": ((27, 94, 32), 0.45, "自然保护地 nature reserve"),
     "project": ((142, 36, 170), 0.60, "项目 project"),
 }
@@ -50,11 +52,13 @@ def map_features(
     index: ZoningIndex, result: ScreeningResult, margin: float = 0.6, min_pad: float = 0.15
 ) -> list[MapFeature]:
     """Features within the project's bounding box grown by ``margin`` of its size (at least
-    ``min_pad`` degrees, about 15 km), projected to CGCS2000 Albers."""
+    ``min_pad`` degrees, about 15 km), in an equal-area projection centred on the map."""
     geom = result.project.geometry
     x0, y0, x1, y1 = shapely.bounds(geom)
     pad = max(margin * max(x1 - x0, y1 - y0), min_pad)
     window = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    centre = shapely.centroid(window)
+    local = _local(round(centre.x, 2), round(centre.y, 2))
     out: list[MapFeature] = []
     layers = [(index.units, None)] + [(p, p.layer.kind) for p in index.protected]
     for layer_index, kind in layers:
@@ -66,10 +70,27 @@ def map_features(
                 style = UnitCategory(int(table["category"].iloc[j])).slug
             else:
                 style = kind.value
-            out.append(MapFeature(style, str(table["code"].iloc[j]), project(clipped)))
+            out.append(
+                MapFeature(style, str(table["code"].iloc[j]), _project_local(clipped, local))
+            )
     out.sort(key=lambda f: ("priority", "key", "general", "reserves", "redlines").index(f.style))
-    out.append(MapFeature("project", result.project.project_id, project(geom)))
+    out.append(MapFeature("project", result.project.project_id, _project_local(geom, local)))
     return out
+
+
+@lru_cache(maxsize=32)
+def _local(lon: float, lat: float) -> pyproj.Transformer:
+    """Lambert azimuthal equal-area centred on the map (north up, true areas)."""
+    crs = pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=GRS80 +units=m")
+    return pyproj.Transformer.from_crs(pyproj.CRS(CGCS2000), crs, always_xy=True)
+
+
+def _project_local(geom: Any, transformer: pyproj.Transformer) -> Any:
+    def fn(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(shapely.segmentize(geom, 0.01), fn)
 
 
 class _Frame:
