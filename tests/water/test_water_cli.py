@@ -71,6 +71,8 @@ def test_import_is_idempotent_and_assess_compares_with_last_year(
     assert rows["B水库"]["water_class"] == "Ⅳ"
     assert rows["B水库"]["exceedances"] == "tp 1.40x"
     assert rows["C河口"]["water_class"] == "劣Ⅴ" and rows["C河口"]["deciding"] == "ph"
+    # CWQI of A桥: pH (7.5-7)/2 + DO 5/8 + CODMn 3/6 + NH3-N 0.2/1 + TP 0.15/0.2.
+    assert rows["A桥"]["cwqi"] == pytest.approx(0.25 + 0.625 + 0.5 + 0.2 + 0.75)
 
     basin = runner.invoke(
         app,
@@ -165,3 +167,28 @@ def test_classify_real_file_with_sections(shared_data: Path, home: Path) -> None
     assert len(rows) == 600
     assert sum(r["agrees"] is False for r in rows) == 2
     assert "computed class differs for 2" in result.stderr
+
+
+def test_flagged_readings_are_stored_but_left_out_of_means(tmp_path: Path, home: Path) -> None:
+    path = tmp_path / "flags.csv"
+    path.write_text(
+        "section,time,tp,flag\n"
+        "D,2026-03-01 08:00,0.05,N\n"
+        "D,2026-03-01 12:00,0.90,M\n"
+        "D,2026-03-02 08:00,0.07,n\n"
+        "D,2026-03-03 08:00,0.08,Q\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["water", "import", str(path), "--format", "json"])
+    assert result.exit_code == 1  # the unknown flag Q is reported
+    assert "flags.csv:5: flag='Q': unknown data flag" in result.stderr
+    assert json.loads(result.stdout)[0]["inserted"] == 4  # all stored, Q as X (rejected)
+    sections = tmp_path / "s.csv"
+    sections.write_text("name,type,basin,target_class\nD,river,,\n", encoding="utf-8")
+    month = runner.invoke(
+        app,
+        ["water", "assess", "--period", "2026-03", "--sections", str(sections), "--format", "json"],
+    )
+    (row,) = json.loads(month.stdout)
+    assert row["tp"] == pytest.approx(0.06)  # (0.05 + 0.07) / 2; 0.90 (M) and 0.08 (X) left out
+    assert row["samples"] == 2

@@ -25,6 +25,7 @@ from ecoguard.standards.water_assessment import (
     AUTO_STATION_ITEMS,
     Period,
     SevereRule,
+    cwqi,
     group_status,
     period_means,
 )
@@ -174,6 +175,20 @@ def section_classes(
     return result
 
 
+def _cwqi_column(table: pd.DataFrame, items: Sequence[str]) -> list[float | None]:
+    """CWQI of each section from its period means (lake TP limit for lakes); None if untyped."""
+    out: list[float | None] = []
+    columns = [c for c in items if c in table.columns]
+    for record in table[["section_type", *columns]].to_dict(orient="records"):
+        kind = str(record.pop("section_type"))
+        if kind not in {SectionType.RIVER.value, SectionType.LAKE.value}:
+            out.append(None)
+            continue
+        values = {str(k): float(v) for k, v in record.items() if pd.notna(v)}
+        out.append(round(cwqi(values, SectionType(kind)), 4) if values else None)
+    return out
+
+
 def _class_int(label: str) -> int:
     return int(WaterClass.parse(label)) if label else 0
 
@@ -265,6 +280,7 @@ def assess(
         table = now[keep + [c for c in items if c in now.columns]] if not now.empty else now
         if not now.empty:
             table = table.copy()
+            table["cwqi"] = _cwqi_column(table, items)
             last = (
                 before.set_index(["region", "section"])["water_class"]
                 if not before.empty
