@@ -192,3 +192,31 @@ def test_flagged_readings_are_stored_but_left_out_of_means(tmp_path: Path, home:
     (row,) = json.loads(month.stdout)
     assert row["tp"] == pytest.approx(0.06)  # (0.05 + 0.07) / 2; 0.90 (M) and 0.08 (X) left out
     assert row["samples"] == 2
+
+
+def test_months_are_natural_months_in_china_standard_time(tmp_path: Path, home: Path) -> None:
+    path = tmp_path / "edge.csv"
+    # 23:00 CST on 28 Feb is 15:00 UTC (February); 00:30 CST on 1 March is 16:30 UTC on 28 Feb
+    # but belongs to March.
+    path.write_text(
+        "section,time,tp\n"
+        "E,2026-02-28 23:00,0.05\n"
+        "E,2026-03-01 00:30,0.25\n"
+        "E,2026-02-28T16:30:00+00:00,0.25\n",
+        encoding="utf-8",
+    )
+    imported = runner.invoke(app, ["water", "import", str(path), "--format", "json"])
+    assert imported.exit_code == 0, imported.output
+    # The last two lines are the same instant: one reading stored, the repeat skipped.
+    assert json.loads(imported.stdout)[0]["inserted"] == 2
+    sections = tmp_path / "s.csv"
+    sections.write_text("name,type,basin,target_class\nE,river,,\n", encoding="utf-8")
+    values = {}
+    for month in ("2026-02", "2026-03"):
+        out = runner.invoke(
+            app,
+            ["water", "assess", "--period", month, "--sections", str(sections), "--format", "json"],
+        )
+        (row,) = json.loads(out.stdout)
+        values[month] = (row["tp"], row["water_class"])
+    assert values == {"2026-02": (0.05, "Ⅱ"), "2026-03": (0.25, "Ⅳ")}
