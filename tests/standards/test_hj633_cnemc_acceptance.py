@@ -32,8 +32,10 @@ def cnemc(shared_data: Path) -> tuple[Rows, list[tuple[str, int]], list[str]]:
     rows: dict[str, list[NDArray[np.float64]]] = {}
     keys: list[tuple[str, int]] = []
     for f in frames:
-        for t, sub in f.groupby("type", sort=False):
-            rows.setdefault(str(t), []).append(sub[stations].to_numpy(np.float64))
+        values = f[stations].to_numpy(np.float64)
+        types = f["type"].to_numpy()
+        for t in dict.fromkeys(types):
+            rows.setdefault(str(t), []).append(values[types == t])
         aqi_rows = f[f["type"] == "AQI"]
         keys += list(zip(aqi_rows["date"], aqi_rows["hour"].astype(int), strict=True))
     out = {t: np.concatenate(v) for t, v in rows.items()}

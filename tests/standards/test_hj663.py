@@ -233,8 +233,10 @@ def test_daily_means_reproduce_cnemc_24h_values(shared_data: Path) -> None:
     frames = [pd.read_csv(f, dtype={"date": str}) for f in files]
     stations = sorted(set.intersection(*(set(f.columns[3:]) for f in frames)))
 
+    arrays = [(f[stations].to_numpy(np.float64), f["type"].to_numpy()) for f in frames]
+
     def row(t: str) -> np.ndarray:
-        return np.concatenate([f.loc[f["type"] == t, stations].to_numpy(float) for f in frames]).T
+        return np.concatenate([v[types == t] for v, types in arrays]).T
 
     pm = row("PM2.5")[:, 1 : 1 + 3 * 24]  # natural days 1..3 January (CST)
     ours = daily_mean(pm, decimals=0)
