@@ -3,6 +3,7 @@ import type { Messages } from './zh-CN'
 /** English (second language). Must have the same keys as zh-CN.ts (checked by the type). */
 const en: Messages = {
   app: {
+    endpointMissing: 'The server does not offer this data yet',
     title: 'ecoguard environmental monitoring',
     short: 'ecoguard',
     language: 'Language',
@@ -99,6 +100,11 @@ const en: Messages = {
     time: 'Time',
   },
   import: {
+    cnemc: 'CNEMC station files',
+    mapped: 'Mapped table (CSV/Excel)',
+    mapping: 'Column mapping',
+    mappingHint: 'Column mapping (JSON): station column, time column(s), whether time labels the start or end of the hour, pollutant columns and units; see docs/mappings/',
+    mappingShape: 'needs station (a string) and time (a list of column names)',
     inserted: 'New rows',
     duplicates: 'Duplicates (already stored)',
     failedFile: 'File not readable',

@@ -1,6 +1,7 @@
 /** 简体中文 (default). Keys are shared with en.ts, which must have the same shape. */
 const zhCN = {
   app: {
+    endpointMissing: '服务端尚未提供该数据接口',
     title: 'ecoguard 生态环境监测平台',
     short: 'ecoguard',
     language: '语言',
@@ -97,6 +98,11 @@ const zhCN = {
     time: '时间',
   },
   import: {
+    cnemc: 'CNEMC 站点小时文件',
+    mapped: '映射表格（CSV/Excel）',
+    mapping: '列映射',
+    mappingHint: '列映射（JSON）：站点列、时间列、时间标记小时的开始或结束、各污染物列及单位，见 docs/mappings/',
+    mappingShape: '需要 station（字符串）和 time（列名数组）',
     inserted: '新增行数',
     duplicates: '重复（已存在）',
     failedFile: '无法读取的文件',

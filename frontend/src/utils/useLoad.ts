@@ -1,4 +1,6 @@
 import { ref, shallowRef, type Ref, type ShallowRef } from 'vue'
+import { ApiError } from '@/api/client'
+import { i18n } from '@/i18n'
 
 /** State of one asynchronous load: each section of a page loads and fails on its own. */
 export function useLoad<T, A extends unknown[] = []>(
@@ -18,7 +20,10 @@ export function useLoad<T, A extends unknown[] = []>(
       return v
     } catch (e) {
       if (my === seq) {
-        error.value = (e as Error).message || String(e)
+        error.value =
+          e instanceof ApiError && e.status === 404 && e.problem.detail === 'no such API endpoint'
+            ? `${i18n.global.t('app.endpointMissing')} (${e.problem.instance ?? ''})`
+            : (e as Error).message || String(e)
         data.value = null
       }
       return null
