@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecoguard.ingest.cnemc_water import (
     parse_mapping,
@@ -161,3 +163,30 @@ def test_sections_file_problems_keep_good_rows(tmp_path: Path) -> None:
     assert table.lookup("金滩") is None  # ambiguous without the region
     z = table.lookup("Z")
     assert z is not None and z.section_type is None
+
+
+cell = st.one_of(
+    st.floats(0, 50, allow_nan=False).map(lambda v: f"{v:.3f}"),
+    st.just("--"),
+    st.sampled_from(["abc", "1..2", "nan?", "—x"]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(cell, min_size=4, max_size=4), min_size=1, max_size=12))
+def test_every_good_cell_is_kept_whatever_its_neighbours(rows: list[list[str]]) -> None:
+    import tempfile
+
+    header = "省份,流域,断面名称,监测时间,水质类别,pH(无量纲),溶解氧(mg/L),氨氮(mg/L),总磷(mg/L)"
+    lines = [header] + [f"甲,乙,S{i},02-04 11:00,Ⅱ,{','.join(r)}" for i, r in enumerate(rows)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = _write(Path(folder) / "w_2026-02-04.csv", lines)
+        got = read_cnemc(path)
+    good = sum(1 for r in rows for c in r if c != "--" and c[0].isdigit() and c.count(".") == 1)
+    bad = sum(
+        1 for r in rows for c in r if c != "--" and not (c[0].isdigit() and c.count(".") == 1)
+    )
+    assert len(got.readings) == good
+    assert len(got.problems) == bad
+    assert all(p.rule == "not a number" for p in got.problems)
+    assert len(got.samples) == len(rows)
