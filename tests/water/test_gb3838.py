@@ -207,3 +207,12 @@ def test_nudge_worse_moves_values_off_a_limit_towards_a_worse_class() -> None:
     ]
     assert factor_class("do", nudge_worse("do", [5.0]), SectionType.RIVER).tolist() == [4]
     assert factor_class("ph", nudge_worse("ph", [6.0, 9.0, 7.0])).tolist() == [6, 6, 1]
+
+
+def test_limit_lookup() -> None:
+    assert gb3838.item("tp").limit(WaterClass.III, SectionType.LAKE) == "0.05"
+    assert gb3838.item("tp").limit(WaterClass.III, SectionType.RIVER) == "0.2"
+    with pytest.raises(ValueError, match="range"):
+        gb3838.item("ph").limit(WaterClass.I, SectionType.RIVER)
+    with pytest.raises(ValueError, match="no limit"):
+        gb3838.item("do").limit(WaterClass.WORSE_THAN_V, SectionType.RIVER)

@@ -152,6 +152,8 @@ class Item:
         """The limit of a class I..V as decimal text [unit of the item]."""
         if water_class is WaterClass.WORSE_THAN_V:
             raise ValueError("劣Ⅴ has no limit")
+        if self.direction is Direction.RANGE:
+            raise ValueError(f"{self.code} has a range for every class: PH_RANGE {PH_RANGE}")
         limits = (
             self.lake_limits
             if (section_type is SectionType.LAKE and self.lake_limits)
