@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,15 +26,23 @@ from ecoguard.registry.models import AirStation, AuditLog, Region
 from ecoguard.registry.stations import StationRow, upsert_air_stations
 
 
-@pytest.fixture
-def seeded_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("seed") / "r.sqlite3"
+    url = f"sqlite:///{path}"
     upgrade(url)
     engine = make_engine(url)
     with session_scope(engine, "test") as session:
         seed_demo(session, counties=False)
     engine.dispose()
-    return url
+    return path
+
+
+@pytest.fixture
+def seeded_url(seeded_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "r.sqlite3"
+    shutil.copyfile(seeded_template, path)
+    return f"sqlite:///{path}"
 
 
 def test_seed_demo_is_idempotent(seeded_url: str) -> None:
