@@ -9,24 +9,17 @@ docs/air-aqi-acceptance.md for why the 2012 text differs).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ecoguard.air.hourly import HourlyQuery, hourly_aqi_table, read_station_hours
-from ecoguard.air.imports import import_cnemc_files
-from ecoguard.ingest.cnemc import iter_cnemc_files
 from ecoguard.timeseries.store import TimeseriesStore
 
 
 @pytest.mark.slow
-def test_every_published_hourly_aqi_is_reproduced(shared_data: Path, tmp_path: Path) -> None:
-    store = TimeseriesStore(tmp_path)
-    files = list(iter_cnemc_files([shared_data / "cnemc_sites"]))
-    summary = import_cnemc_files(store, files)
-    assert summary.errors == [] and summary.files == 14
-    rows = read_station_hours(store, HourlyQuery(dt.date(2019, 1, 1), dt.date(2019, 1, 14)))
+def test_every_published_hourly_aqi_is_reproduced(cnemc_store: TimeseriesStore) -> None:
+    rows = read_station_hours(cnemc_store, HourlyQuery(dt.date(2019, 1, 1), dt.date(2019, 1, 14)))
     report = hourly_aqi_table(rows)
     official = report["aqi_published"].to_numpy(zero_copy_only=False)
     ours = report["aqi"].to_numpy(zero_copy_only=False).astype(float)

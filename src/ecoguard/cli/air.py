@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +11,25 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ecoguard.air.daily import (
+    DailyValues,
+    assess_period,
+    city_daily_values,
+    daily_aqi_matrix,
+    daily_report_rows,
+    read_hourly_cube,
+    station_daily_values,
+)
 from ecoguard.air.hourly import HourlyQuery, HourlyRules, hourly_aqi_table, read_station_hours
 from ecoguard.air.imports import ImportSummary, import_cnemc_files, import_station_tables
+from ecoguard.air.network import city_assessment_points, region_names
 from ecoguard.cli.output import OutputFormat, write_rows
+from ecoguard.cli.registry_access import registry_session
 from ecoguard.config import get_settings
 from ecoguard.ingest.cnemc import iter_cnemc_files
 from ecoguard.ingest.tabular import ColumnMapping, MappingError
+from ecoguard.standards.gb3095 import LimitSet
+from ecoguard.standards.hj633 import Edition
 from ecoguard.timeseries.store import TimeseriesStore
 
 app = typer.Typer(
@@ -174,3 +188,85 @@ def aqi(
     write_rows(
         result.to_pylist(), fmt, columns=result.column_names, output=output, title="hourly AQI"
     )
+
+
+class Unit(StrEnum):
+    """What a report is made for."""
+
+    station = "station"
+    city = "city"
+
+
+def _daily_values(start: dt.date, end: dt.date, stations: list[str], by: Unit) -> DailyValues:
+    cube = read_hourly_cube(_store(), start, end, stations)
+    daily = station_daily_values(cube)
+    if by is Unit.station:
+        return daily
+    with registry_session(actor="cli") as session:
+        points = city_assessment_points(session)
+        names = region_names(session, points.values())
+    if not points:
+        _err.print("[red]no stations in the registry[/red]: run `ecoguard sites import cnemc-list`")
+        raise typer.Exit(code=1)
+    city = city_daily_values(daily, points)
+    return DailyValues(
+        [f"{names.get(u, u)} ({u})" for u in city.units],
+        city.first_day,
+        city.values,
+        city.valid_hours,
+    )
+
+
+@app.command("daily")
+def daily(
+    start: Annotated[str, typer.Option("--from", help="First day (CST), YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day (CST), YYYY-MM-DD.")],
+    station: Annotated[list[str] | None, typer.Option("--station", help="Station code.")] = None,
+    by: Annotated[
+        Unit, typer.Option("--by", help="Report per station or per city.")
+    ] = Unit.station,
+    rules: Annotated[
+        Edition | None, typer.Option("--rules", help="HJ 633 edition; default by date.")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Daily AQI report (HJ 633 日报) per station or city, from the stored hours.
+
+    Daily values follow HJ 663: means of >= 20 valid hours, O3 daily max 8-h over the windows
+    ending 08:00-24:00; a city is the mean of its assessment points (background points excluded).
+    """
+    first, last = _parse_day(start, "--from"), _parse_day(end, "--to")
+    if last < first:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+    values = _daily_values(first, last, station or [], by)
+    rows = daily_report_rows(values, rules)
+    write_rows(rows, fmt, output=output, title=f"daily AQI by {by.value}")
+
+
+@app.command("assess")
+def assess(
+    start: Annotated[str, typer.Option("--from", help="First day (CST), YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day (CST), YYYY-MM-DD.")],
+    by: Annotated[Unit, typer.Option("--by")] = Unit.city,
+    station: Annotated[list[str] | None, typer.Option("--station", help="Station code.")] = None,
+    limits: Annotated[
+        LimitSet | None, typer.Option("--limits", help="GB 3095 limit set; default by date.")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """HJ 663 assessment of a period per station or city.
+
+    Per pollutant: valid days, mean, the HJ 663 percentile, days over the 24-h (O3 8-h) limit and
+    the exceedance multiple; per unit: good-day share (优良天数比例) and composite index.
+    """
+    first, last = _parse_day(start, "--from"), _parse_day(end, "--to")
+    if last < first:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+    values = _daily_values(first, last, station or [], by)
+    report = daily_report_rows(values)
+    n_days = (last - first).days + 1
+    aqi = daily_aqi_matrix(report, values.units, n_days, first)
+    rows = assess_period(values, aqi, limits)
+    write_rows(rows, fmt, output=output, title=f"HJ 663 assessment {first} .. {last}")
