@@ -17,6 +17,7 @@ from ecoguard.cli.output import OutputFormat, write_rows
 from ecoguard.config import get_settings
 from ecoguard.ingest.cnemc_water import (
     CNEMC_ID_COLUMNS,
+    CST,
     Problem,
     WaterFile,
     parse_mapping,
@@ -134,7 +135,7 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
         clean: dict[str, Any] = {}
         for key, value in record.items():
             if isinstance(value, pd.Timestamp):
-                value = value.isoformat()
+                value = (value.tz_convert(CST) if value.tzinfo else value).isoformat()
             elif isinstance(value, float) and math.isnan(value):
                 value = None
             elif hasattr(value, "item"):
@@ -143,6 +144,19 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
         rows.append(clean)
     return rows
 
+
+#: Columns of ``classify --format table`` (the other formats carry every column).
+CLASSIFY_TABLE_COLUMNS = (
+    "region", "section", "time", "section_type", "water_class", "class_if_river",
+    "class_if_lake", "deciding", "target_class", "exceedances", "official_class", "note",
+    "at_limit",
+)  # fmt: skip
+#: Columns of ``assess --by section --format table``.
+ASSESS_TABLE_COLUMNS = (
+    "region", "basin", "section", "section_type", "water_class", "water_class_last_year",
+    "description", "deciding", "target_class", "meets_target", "exceedances", "samples",
+    "cwqi", "note",
+)  # fmt: skip
 
 FileOption = Annotated[Path, typer.Argument(help="CNEMC water file, or a CSV/Excel to map.")]
 SourceOption = Annotated[
@@ -255,6 +269,8 @@ def classify(
     for code in measured:
         frame[code] = wide[code].reindex(frame["source_row"]).to_numpy()
     columns = list(RESULT_COLUMNS) + measured
+    if fmt is OutputFormat.table:
+        columns = [c for c in CLASSIFY_TABLE_COLUMNS if c in columns]
     write_rows(_records(frame, columns), fmt, columns=columns, output=output, title="water classes")
     problems = got.problems + section_problems
     _report(problems, errors_out)
@@ -307,10 +323,13 @@ def assess_(
         _err.print(f"no water readings stored for {spec.label}")
         write_rows([], fmt, output=output, title=f"water {by.value} {spec.label}")
         raise typer.Exit(code=0)
+    columns = [str(c) for c in frame.columns]
+    if fmt is OutputFormat.table and by is GroupBy.SECTION:
+        columns = [c for c in ASSESS_TABLE_COLUMNS if c in columns]
     write_rows(
-        _records(frame, [str(c) for c in frame.columns]),
+        _records(frame, columns),
         fmt,
-        columns=[str(c) for c in frame.columns],
+        columns=columns,
         output=output,
         title=f"water {by.value} {spec.label}",
     )
