@@ -123,7 +123,11 @@ def _month(moment_utc: datetime) -> str:
 
 
 def _raw_text(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="backslashreplace")
+    """Received bytes as text; control characters (NUL, CR, LF) escaped as ``\\xNN``."""
+    text = raw.decode("utf-8", errors="backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def tables_for(

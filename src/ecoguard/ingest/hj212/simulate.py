@@ -197,6 +197,7 @@ class FleetStats:
     bad_sent: int = 0
     answers_9011: int = 0
     connections_closed_by_peer: int = 0
+    connect_failures: int = 0
     latencies: list[float] = field(default_factory=list)
     acked_keys: list[tuple[str, str, str]] = field(default_factory=list)
     """(MN, CN, DataTime) of every acknowledged upload."""
@@ -255,10 +256,15 @@ async def _run_logger(
 ) -> None:
     loop = asyncio.get_running_loop()
     await asyncio.sleep(stagger)
-    try:
-        transport, client = await loop.create_connection(lambda: _Client(stats), host, port)
-    except OSError:
-        return
+    for attempt in range(40):  # the gateway may still be starting
+        try:
+            transport, client = await loop.create_connection(lambda: _Client(stats), host, port)
+            break
+        except OSError:
+            if attempt == 39 or loop.time() > until:
+                stats.connect_failures += 1
+                return
+            await asyncio.sleep(0.25)
     period = 1.0 / rate
     next_at = loop.time()
     rng = random.Random(logger.device.mn)  # noqa: S311
