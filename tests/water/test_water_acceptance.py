@@ -8,6 +8,7 @@ tests/water/data/README.md). Every disagreement is explained in docs/water-accep
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -190,3 +191,29 @@ def test_each_of_the_five_items_decides_some_published_classes(
             classify_samples(water_file.wide(), sections=sections, items=items).disagreements - 2
         )
     assert extra == {"ph": 9, "do": 10, "codmn": 83, "nh3_n": 26, "tp": 171}
+
+
+def test_the_fixture_types_follow_the_documented_procedure(shared_data: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ecoguard.cli.main import app
+
+    data = shared_data / "water" / "cnemc_water_sections_2026-02-04.csv"
+    result = CliRunner().invoke(app, ["water", "sections", str(data), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    suggested = {(r["region"], r["name"]): r for r in json.loads(result.stdout)}
+    by_class = [r["type_by_official_class"] for r in suggested.values()]
+    assert {k: by_class.count(k) for k in set(by_class)} == {
+        "river": 388, "either": 186, "lake": 19, "": 7
+    }  # fmt: skip
+    with SECTIONS.open(encoding="utf-8") as handle:
+        fixture = list(csv.DictReader(handle))
+    assert len(fixture) == 600
+    for row in fixture:
+        hint = suggested[(row["region"], row["name"])]
+        if row["name"] in {"碛塄", "黄果树"}:
+            assert (hint["type_by_official_class"], row["type"]) == ("lake", "river")
+        elif hint["type_by_official_class"] in {"river", "lake"}:
+            assert row["type"] == hint["type_by_official_class"]
+        else:
+            assert row["type"] == (hint["type_by_name"] or "river")

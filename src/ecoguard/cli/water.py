@@ -30,7 +30,12 @@ from ecoguard.standards.water_assessment import AUTO_STATION_ITEMS, CLASS_ITEMS,
 from ecoguard.timeseries.store import TimeseriesStore
 from ecoguard.water.assess import GroupBy, assess, parse_period
 from ecoguard.water.classify import RESULT_COLUMNS, classify_samples
-from ecoguard.water.sections import SectionTable, registry_sections
+from ecoguard.water.sections import (
+    SUGGESTION_COLUMNS,
+    SectionTable,
+    registry_sections,
+    suggest_attributes,
+)
 from ecoguard.water.store import save_readings
 
 app = typer.Typer(
@@ -286,6 +291,32 @@ def classify(
             "river and lake/reservoir classes differ[/yellow] (give --sections or --section-type)"
         )
     if problems or result.unknown_type:
+        raise typer.Exit(code=1)
+
+
+@app.command("sections")
+def sections_(
+    path: FileOption,
+    source: SourceOption = Source.auto,
+    year: YearOption = None,
+    mapping: MapOption = None,
+    sheet: SheetOption = None,
+    fmt: FormatOption = OutputFormat.csv,
+    output: OutputOption = None,
+) -> None:
+    """A section-attributes skeleton (name,region,basin,type,target_class) from a file.
+
+    ``type`` and ``target_class`` are left for you to fill; beside them are what the name
+    suggests, which type reproduces the file's published classes, and whether the type changes
+    any class at all. Fill in, then pass the file to ``classify``/``assess`` with --sections.
+    """
+    got = _read(path, source, year, mapping, None, sheet)
+    classified = classify_samples(got.wide()).table
+    frame = suggest_attributes(classified)
+    columns = list(SUGGESTION_COLUMNS)
+    write_rows(_records(frame, columns), fmt, columns=columns, output=output, title="sections")
+    _report(got.problems, None)
+    if got.problems:
         raise typer.Exit(code=1)
 
 

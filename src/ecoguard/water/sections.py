@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -213,3 +214,61 @@ def registry_sections(url: str) -> SectionTable | None:
     finally:
         engine.dispose()
     return table if len(table) else None
+
+
+SUGGESTION_COLUMNS: Final = (
+    "name",
+    "region",
+    "basin",
+    "type",
+    "target_class",
+    "type_by_name",
+    "type_by_official_class",
+    "class_depends_on_type",
+)
+
+
+def suggest_attributes(classified: pd.DataFrame) -> pd.DataFrame:
+    """A section-attributes skeleton from classified samples (``classify`` output).
+
+    ``type`` and ``target_class`` are left empty for a person to fill; beside them:
+    ``type_by_name`` (the name hint), ``type_by_official_class`` (``river``/``lake`` when only
+    that type reproduces every published class of the section, ``either`` when both do, ``none``
+    when neither, empty without published classes) and ``class_depends_on_type``.
+
+    Parameters
+    ----------
+    classified : pandas.DataFrame
+        Columns ``region, basin, section, class_if_river, class_if_lake, official_class``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and section, with :data:`SUGGESTION_COLUMNS`.
+    """
+    rows: list[dict[str, object]] = []
+    for (region, name), group in classified.groupby(["region", "section"], sort=False):
+        published = group[group["official_class"] != ""]
+        by_class = ""
+        if len(published):
+            river = bool((published["class_if_river"] == published["official_class"]).all())
+            lake = bool((published["class_if_lake"] == published["official_class"]).all())
+            by_class = {(True, True): "either", (True, False): "river", (False, True): "lake"}.get(
+                (river, lake), "none"
+            )
+        hint = type_hint_from_name(str(name))
+        rows.append(
+            {
+                "name": name,
+                "region": region,
+                "basin": next((b for b in group["basin"] if b), ""),
+                "type": "",
+                "target_class": "",
+                "type_by_name": hint.value if hint else "",
+                "type_by_official_class": by_class,
+                "class_depends_on_type": bool(
+                    (group["class_if_river"] != group["class_if_lake"]).any()
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(SUGGESTION_COLUMNS))
