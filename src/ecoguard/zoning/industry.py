@@ -15,6 +15,7 @@ divisions in :data:`LIANG_GAO_PREFIXES` is this module's own reading, **unconfir
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: Division (2-digit) ranges of each GB/T 4754-2017 section [M, unconfirmed].
 SECTION_DIVISIONS: dict[str, tuple[int, int]] = {
@@ -51,6 +52,7 @@ _CODE = re.compile(r"^([A-T])?(\d{2,4})?$")
 _RANGE = re.compile(r"^[A-T]?(\d{2,4})\s*[-~～]\s*[A-T]?(\d{2,4})$")
 
 
+@lru_cache(maxsize=65536)
 def normalize_code(code: str) -> tuple[str, str]:
     """Split an industry code into its section letter and digits.
 
@@ -120,6 +122,7 @@ def validate_selector(selector: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def selector_matches(selector: str, industry: str, flags: frozenset[str]) -> bool:
     """Whether a normalised selector selects a project.
 
@@ -163,6 +166,7 @@ def selector_matches(selector: str, industry: str, flags: frozenset[str]) -> boo
     return digits.startswith(sel_digits)
 
 
+@lru_cache(maxsize=65536)
 def derived_flags(industry: str) -> frozenset[str]:
     """Tags implied by the industry code (currently only 两高, by :data:`LIANG_GAO_PREFIXES`)."""
     if not industry:

@@ -1,9 +1,10 @@
 """Small maps of a screening result, as SVG text or PNG bytes, with no plotting library.
 
-The map shows the layers around the project in a Lambert azimuthal equal-area projection centred on the map (north up): control units
-coloured by category, red lines, nature reserves and the project itself. PNG is rasterised
-here (even-odd scanline fill, alpha blending, zlib) so that Word reports can embed it; it has
-no text, the legend goes beside it. Works offline, as the design asks (no online tiles).
+The map shows the layers around the project in a Lambert azimuthal equal-area projection
+centred on the map (north up): control units coloured by category, red lines, nature
+reserves and the project itself. PNG is rasterised here (even-odd scanline fill, alpha
+blending, zlib) so that Word reports can embed it; the legend goes beside it. Works offline,
+as the design asks (no online tiles).
 """
 
 from __future__ import annotations

@@ -367,19 +367,28 @@ def applicable(
 ) -> list[tuple[AccessRule, tuple[str, ...]]]:
     """Clauses inherited by any of ``units`` that select the project, each with its units.
 
-    Each clause is listed once, in level order (province, region, city, unit), with the codes
-    of the units through which it applies.
+    Each clause is listed once, in level order (province, region, city, unit) and dimension
+    order, with the codes of the units through which it applies.
     """
+    return select_inherited([(u.code, book.inherited(u)) for u in units], project, flags)
+
+
+_DIMS = list(Dimension)
+
+
+def select_inherited(
+    inherited: Sequence[tuple[str, tuple[AccessRule, ...]]], project: Project, flags: frozenset[str]
+) -> list[tuple[AccessRule, tuple[str, ...]]]:
+    """:func:`applicable` from precomputed ``(unit code, inherited clauses)`` pairs."""
     via: dict[str, list[str]] = {}
     order: dict[str, AccessRule] = {}
-    for unit in units:
-        for rule in book.inherited(unit):
+    for code, rules in inherited:
+        for rule in rules:
             if rule.rule_id not in order:
                 if not selects(rule, project, flags):
                     continue
                 order[rule.rule_id] = rule
                 via[rule.rule_id] = []
-            via[rule.rule_id].append(unit.code)
-    dims = list(Dimension)
-    ranked = sorted(order.values(), key=lambda r: (r.level, dims.index(r.dimension), r.rule_id))
+            via[rule.rule_id].append(code)
+    ranked = sorted(order.values(), key=lambda r: (r.level, _DIMS.index(r.dimension), r.rule_id))
     return [(r, tuple(via[r.rule_id])) for r in ranked]

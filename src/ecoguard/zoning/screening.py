@@ -58,7 +58,7 @@ from ecoguard.zoning.model import (
     UnitHit,
     Verdict,
 )
-from ecoguard.zoning.rules import RuleBook, UnitKey, applicable, judge
+from ecoguard.zoning.rules import RuleBook, UnitKey, judge, select_inherited
 
 _RESERVE_CORE = ("核心区", "缓冲区", "core", "buffer")
 _RESERVE_EXPERIMENTAL = ("实验区", "experimental")
@@ -164,6 +164,8 @@ class ZoningIndex:
                 strict=True,
             )
         ]
+        self._position = {key.code: j for j, key in enumerate(self._keys)}
+        self._inherited_cache: dict[str, tuple[AccessRule, ...]] = {}
         self._zones = [layer.layer.table["zone"].to_numpy(dtype=str) for layer in self.protected]
 
     def screen(self, project: Project) -> ScreeningResult:
@@ -192,6 +194,7 @@ class ZoningIndex:
         unit_c = self.units.contacts(geoms, dims)
         prot_c = [layer.contacts(geoms, dims) for layer in self.protected]
         memo: dict[tuple[object, ...], tuple[RuleFinding, ...]] = {}
+        judged: dict[tuple[object, ...], RuleFinding] = {}
         geos = ".".join(str(v) for v in shapely.geos_version)
         results: list[ScreeningResult] = []
         for i, project in enumerate(projects):
@@ -200,17 +203,16 @@ class ZoningIndex:
             units = self._unit_hits(unit_c, i, dim, area, length)
             protected = self._protected_hits(prot_c, i, dim, area, length)
             applied = tuple(h.code for h in units if h.applied)
-            key = (
+            sig = (
                 project.industry,
                 flags,
                 project.capacity,
                 tuple(sorted(project.emissions.items())),
-                applied,
             )
-            findings = memo.get(key)
+            findings = memo.get((sig, applied))
             if findings is None:
-                findings = self._rule_findings(units, project, flags)
-                memo[key] = findings
+                findings = self._rule_findings(units, project, flags, sig, judged)
+                memo[(sig, applied)] = findings
             outside = self._outside_share(geoms[i], dim, area, length, unit_c, i)
             verdict, reasons = _overall(units, protected, findings, outside)
             results.append(
@@ -294,18 +296,30 @@ class ZoningIndex:
         hits.sort(key=lambda h: (-h.verdict, h.layer.value, h.code))
         return tuple(hits)
 
+    def _inherited(self, code: str) -> tuple[AccessRule, ...]:
+        rules = self._inherited_cache.get(code)
+        if rules is None:
+            rules = self.book.inherited(self._keys[self._position[code]])
+            self._inherited_cache[code] = rules
+        return rules
+
     def _rule_findings(
-        self, units: tuple[UnitHit, ...], project: Project, flags: frozenset[str]
+        self,
+        units: tuple[UnitHit, ...],
+        project: Project,
+        flags: frozenset[str],
+        sig: tuple[object, ...],
+        judged: dict[tuple[object, ...], RuleFinding],
     ) -> tuple[RuleFinding, ...]:
-        keys = [
-            UnitKey(h.code, h.category, h.element, h.region, h.admin_code)
-            for h in units
-            if h.applied
-        ]
+        inherited = [(h.code, self._inherited(h.code)) for h in units if h.applied]
         out = []
-        for rule, via in applicable(keys, self.book, project, flags):
-            verdict, reasons = judge(rule, project, flags)
-            out.append(RuleFinding(rule, via, verdict, reasons))
+        for rule, via in select_inherited(inherited, project, flags):
+            known = judged.get((rule.rule_id, sig))
+            if known is None:
+                verdict, reasons = judge(rule, project, flags)
+                known = RuleFinding(rule, (), verdict, reasons)
+                judged[(rule.rule_id, sig)] = known
+            out.append(RuleFinding(rule, via, known.verdict, known.reasons))
         return tuple(out)
 
     def _outside_share(
