@@ -175,10 +175,11 @@ def test_printing_strips_trailing_zeros_in_some_provinces(shared_data: Path) -> 
     provinces = {r["省份"] for r in short}
     assert provinces == {"四川省", "广西壮族自治区", "江西省", "海南省", "贵州省", "陕西省"}
     assert len(short) == 19
-    for r in raw.values():
-        tp = r["总磷(mg/L)"]
-        if r["省份"] in {"贵州省", "陕西省"} and len(tp) == 5:
-            assert not tp.endswith("0")
+    three = [(r["省份"] in provinces, r["总磷(mg/L)"]) for r in raw.values()]
+    three = [(inside, tp) for inside, tp in three if len(tp) == 5]
+    assert sum(inside for inside, _ in three) == 117
+    assert sum(tp.endswith("0") for inside, tp in three if inside) == 0
+    assert sum(tp.endswith("0") for inside, tp in three if not inside) == 49
 
 
 def test_each_of_the_five_items_decides_some_published_classes(
