@@ -97,3 +97,32 @@ def test_upload_lands_and_names_bad_cells(client: TestClient) -> None:
         "rule": "must be a number",
         "value": "oops",
     }
+
+
+def test_daily_ranking_and_summary_are_scoped(client: TestClient) -> None:
+    analyst, urumqi = _headers(client, "analyst"), _headers(client, "urumqi")
+    q = f"start={DAY}&end={DAY}"
+    cities = client.get(f"/api/v1/air/daily?by=city&{q}", headers=analyst).json()["items"]
+    assert len({c["code"] for c in cities}) == len({s.city for s in DEMO_STATIONS})
+    own = client.get(f"/api/v1/air/daily?by=city&{q}", headers=urumqi).json()["items"]
+    assert [(c["code"], c["name"]) for c in own] == [("650100", "乌鲁木齐市")]
+    stations = client.get(f"/api/v1/air/daily?by=station&{q}", headers=urumqi).json()["items"]
+    background = {s.code for s in DEMO_STATIONS if s.is_background}
+    counted = [
+        s for s in stations if s["code"] not in background and s["conc"]["pm2_5"] is not None
+    ]
+    assert len(stations) == 5 and background & {s["code"] for s in stations}
+    # the city counts its assessment points with a valid day; the background point is left out
+    assert own[0]["valid_hours"]["pm2_5"] == len(counted)
+    mean = sum(s["conc"]["pm2_5"] for s in counted) / len(counted)
+    assert abs(own[0]["conc"]["pm2_5"] - mean) <= 0.5
+    ranking = client.get(f"/api/v1/air/ranking?{q}", headers=analyst).json()["items"]
+    indices = [r["composite_index"] for r in ranking]
+    known = [i for i in indices if i is not None]
+    assert indices[: len(known)] == sorted(known)  # best first; cities without a value last
+    assert [r["rank"] for r in ranking] == list(range(1, len(ranking) + 1))
+    summary = client.get(f"/api/v1/air/summary?{q}", headers=urumqi).json()
+    assert summary["current"]["cities"] == 1 and summary["previous"]["start"] == "2025-01-10"
+    assert summary["previous"]["cities"] == 0  # no data a year earlier in this store
+    other = client.get(f"/api/v1/air/daily?by=city&code=653200&{q}", headers=urumqi)
+    assert other.status_code == 404

@@ -293,3 +293,34 @@ def daily_aqi_matrix(
 def _num(value: float | np.floating[Any]) -> float | None:
     f = float(value)
     return None if np.isnan(f) else f
+
+
+@dataclass(frozen=True)
+class CityPeriod:
+    """Daily values, daily reports and the period assessment of the cities of a network."""
+
+    daily: DailyValues
+    report: list[dict[str, Any]]
+    assessment: list[dict[str, Any]]
+
+
+def assess_cities(
+    store: TimeseriesStore, points: Mapping[str, str], start: dt.date, end: dt.date
+) -> CityPeriod:
+    """Daily reports and HJ 663 statistics of the cities whose assessment points are given.
+
+    Parameters
+    ----------
+    points : mapping of str to str
+        Station code -> city (e.g. prefecture adcode) of the city assessment points.
+    """
+    cube = read_hourly_cube(store, start, end, sorted(points))
+    city = city_daily_values(station_daily_values(cube), points)
+    report = daily_report_rows(city)
+    n_days = (end - start).days + 1
+    assessment = (
+        assess_period(city, daily_aqi_matrix(report, city.units, n_days, start))
+        if city.units
+        else []
+    )
+    return CityPeriod(city, report, assessment)

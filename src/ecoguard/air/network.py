@@ -11,7 +11,7 @@ from ecoguard.registry.models import AirStation, Region
 
 
 def city_assessment_points(
-    session: Session, stations: Select[tuple[AirStation]] | None = None
+    session: Session, stations: Select[AirStation] | None = None
 ) -> dict[str, str]:
     """Station code -> prefecture adcode for the city assessment points (not 对照点).
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,12 @@ import pyarrow as pa
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from fastapi import Path as PathParam
 
+from ecoguard.air.daily import (
+    assess_cities,
+    daily_report_rows,
+    read_hourly_cube,
+    station_daily_values,
+)
 from ecoguard.air.hourly import (
     HourlyQuery,
     HourlyRules,
@@ -23,12 +30,20 @@ from ecoguard.air.hourly import (
     read_station_hours,
 )
 from ecoguard.air.imports import import_cnemc_files
+from ecoguard.air.network import city_assessment_points, region_names
 from ecoguard.api.deps import RepoDep, ScopeDep, SettingsDep
 from ecoguard.api.problems import ERROR_RESPONSES
 from ecoguard.api.schemas.air import (
+    CityRank,
+    CityRanking,
     Concentrations,
+    DailyConcentrations,
+    DailyReport,
+    DailyReports,
     ImportSummary,
     LatestHours,
+    PeriodComparison,
+    PeriodFigures,
     RefusedCell,
     StationHour,
     StationHourOnMap,
@@ -157,3 +172,147 @@ def import_files(
         failed_files=failed,
         errors=errors,
     )
+
+
+class ReportUnit(StrEnum):
+    """Daily reports per station or per city."""
+
+    station = "station"
+    city = "city"
+
+
+_MAX_REPORT_DAYS = 400
+
+
+def _period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise HTTPException(422, "end is before start")
+    if (end - start).days >= _MAX_REPORT_DAYS:
+        raise HTTPException(422, f"at most {_MAX_REPORT_DAYS} days per request")
+
+
+def _points(repo: RepoDep) -> tuple[dict[str, str], dict[str, str]]:
+    points = city_assessment_points(repo.session, repo.select(AirStation))
+    return points, region_names(repo.session, points.values())
+
+
+def _daily_item(row: dict[str, Any], name: str) -> DailyReport:
+    return DailyReport(
+        date=row["date"],
+        code=row["code"],
+        name=name,
+        aqi=row["aqi"],
+        level=row["level"],
+        category=row["category"],
+        color=_COLOURS[row["level"]] if row["level"] else None,
+        primary_pollutants=[p for p in row["primary_pollutants"].split(",") if p],
+        complete=row["complete"],
+        rules=row["rules"],
+        conc=DailyConcentrations(
+            **{k: row[k] for k in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h_max")}
+        ),
+        valid_hours={k.removeprefix("valid_"): v for k, v in row.items() if k.startswith("valid_")},
+    )
+
+
+@router.get("/daily")
+def daily_reports(
+    repo: RepoDep,
+    settings: SettingsDep,
+    start: Annotated[dt.date, Query(description="First day (CST).")],
+    end: Annotated[dt.date, Query(description="Last day (CST).")],
+    by: ReportUnit = ReportUnit.city,
+    code: Annotated[
+        str | None, Query(max_length=16, description="One station code or city adcode.")
+    ] = None,
+) -> DailyReports:
+    """HJ 633 daily reports of the stations or cities in the caller's scope."""
+    _period(start, end)
+    store = _store(settings)
+    if by is ReportUnit.station:
+        stations = {s.code: s.name for s in repo.session.scalars(repo.select(AirStation))}
+        codes = [code] if code else sorted(stations)
+        if code and code not in stations:
+            raise HTTPException(404, f"air station {code} not found")
+        rows = daily_report_rows(station_daily_values(read_hourly_cube(store, start, end, codes)))
+        return DailyReports(items=[_daily_item(r, stations[r["code"]]) for r in rows])
+    points, names = _points(repo)
+    if code:
+        if code not in set(points.values()):
+            raise HTTPException(404, f"city {code} not found")
+        points = {s: c for s, c in points.items() if c == code}
+    result = assess_cities(store, points, start, end)
+    return DailyReports(
+        items=[_daily_item(r, names.get(r["code"], r["code"])) for r in result.report]
+    )
+
+
+@router.get("/ranking")
+def city_ranking(
+    repo: RepoDep,
+    settings: SettingsDep,
+    start: Annotated[dt.date, Query(description="First day (CST).")],
+    end: Annotated[dt.date, Query(description="Last day (CST).")],
+) -> CityRanking:
+    """Cities in scope ranked by the composite index (lower is better), with PM2.5 and good days."""
+    _period(start, end)
+    points, names = _points(repo)
+    result = assess_cities(_store(settings), points, start, end)
+    ranked = sorted(
+        result.assessment,
+        key=lambda r: (r["composite_index"] is None, r["composite_index"] or 0.0),
+    )
+    return CityRanking(
+        items=[
+            CityRank(
+                rank=i + 1,
+                adcode=r["code"],
+                city=names.get(r["code"], r["code"]),
+                composite_index=r["composite_index"],
+                pm2_5=r["pm2_5_mean"],
+                good_day_share=r["good_day_share"],
+                days=r["days_with_aqi"],
+            )
+            for i, r in enumerate(ranked)
+        ]
+    )
+
+
+@router.get("/summary")
+def period_summary(
+    repo: RepoDep,
+    settings: SettingsDep,
+    start: Annotated[dt.date, Query(description="First day (CST).")],
+    end: Annotated[dt.date, Query(description="Last day (CST).")],
+) -> PeriodComparison:
+    """Good-day share and PM2.5 of the caller's area, beside the same period a year earlier.
+
+    The area's figures are the means over its cities (the way provincial reports quote them).
+    """
+    _period(start, end)
+    points, _ = _points(repo)
+    store = _store(settings)
+
+    def figures(first: dt.date, last: dt.date) -> PeriodFigures:
+        rows = assess_cities(store, points, first, last).assessment
+        shares = [r["good_day_share"] for r in rows if r["good_day_share"] is not None]
+        pm = [r["pm2_5_mean"] for r in rows if r["pm2_5_mean"] is not None]
+        return PeriodFigures(
+            start=first,
+            end=last,
+            cities=len(rows),
+            good_day_share=round(sum(shares) / len(shares), 4) if shares else None,
+            pm2_5=round(sum(pm) / len(pm), 1) if pm else None,
+            days=max((r["days_with_aqi"] for r in rows), default=0),
+        )
+
+    return PeriodComparison(
+        current=figures(start, end), previous=figures(_year_before(start), _year_before(end))
+    )
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)

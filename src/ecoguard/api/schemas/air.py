@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel
 
 
@@ -92,3 +94,73 @@ class ImportSummary(BaseModel):
     rejected: int
     failed_files: list[str]
     errors: list[RefusedCell]
+
+
+class DailyConcentrations(BaseModel):
+    """Daily values: 24-h means [ug/m3] (CO [mg/m3]) and the O3 daily max 8-h; null if not valid."""
+
+    so2: float | None = None
+    no2: float | None = None
+    co: float | None = None
+    pm10: float | None = None
+    pm2_5: float | None = None
+    o3_8h_max: float | None = None
+
+
+class DailyReport(BaseModel):
+    """An HJ 633 daily report (日报) of a station or city."""
+
+    date: dt.date
+    code: str
+    name: str
+    aqi: int | None
+    level: int | None
+    category: str | None
+    color: str | None
+    primary_pollutants: list[str]
+    complete: bool
+    rules: str
+    conc: DailyConcentrations
+    valid_hours: dict[str, int]
+
+
+class DailyReports(BaseModel):
+    """Daily reports, by day then unit."""
+
+    items: list[DailyReport]
+
+
+class CityRank(BaseModel):
+    """A city's place by composite index over a period."""
+
+    rank: int
+    adcode: str
+    city: str
+    composite_index: float | None
+    pm2_5: float | None
+    good_day_share: float | None
+    days: int
+
+
+class CityRanking(BaseModel):
+    """Cities ranked by composite index, best first."""
+
+    items: list[CityRank]
+
+
+class PeriodFigures(BaseModel):
+    """Figures of an area over a period: good-day share [0-1], PM2.5 mean [ug/m3]."""
+
+    start: dt.date
+    end: dt.date
+    cities: int
+    good_day_share: float | None
+    pm2_5: float | None
+    days: int
+
+
+class PeriodComparison(BaseModel):
+    """A period and the same period one year earlier."""
+
+    current: PeriodFigures
+    previous: PeriodFigures
