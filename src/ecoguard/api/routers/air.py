@@ -294,7 +294,9 @@ def period_summary(
     store = _store(settings)
 
     def figures(first: dt.date, last: dt.date) -> PeriodFigures:
-        rows = assess_cities(store, points, first, last).assessment
+        rows = [
+            r for r in assess_cities(store, points, first, last).assessment if r["days_with_aqi"]
+        ]
         shares = [r["good_day_share"] for r in rows if r["good_day_share"] is not None]
         pm = [r["pm2_5_mean"] for r in rows if r["pm2_5_mean"] is not None]
         return PeriodFigures(
