@@ -19,6 +19,7 @@ from ecoguard import __version__
 from ecoguard.api import problems
 from ecoguard.api.deps import get_current_user
 from ecoguard.api.routers import (
+    air,
     air_stations,
     audit,
     devices,
@@ -45,6 +46,7 @@ PROTECTED_ROUTERS: tuple[APIRouter, ...] = (
     outlets.router,
     devices.router,
     audit.router,
+    air.router,
 )
 
 
