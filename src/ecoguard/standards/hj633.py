@@ -186,7 +186,7 @@ def _pollutant_of(indicator: str) -> str:
 
 @dataclass(frozen=True)
 class _Kernel:
-    lut: NDArray[np.int16]  # index = grid key + 1; [0] = NA, [-1] = above range
+    lut: NDArray[np.int16]  # index = grid key; [-2] = above range, [-1] = NA
     scale: int  # grid: concentration * scale is an integer key
     top: int  # top breakpoint
     decimals: int | None  # GB/T 8170 rounding before indexing (2026), None (2012)
@@ -212,7 +212,7 @@ def _kernel(edition: Edition, column: str) -> _Kernel:
     num = (i_hi - i_lo) * (keys - bp_s[seg])
     den = bp_s[seg + 1] - bp_s[seg]
     values = i_lo + (-(-num // den))  # exact ceiling division
-    lut = np.concatenate(([NA], values, [_ABOVE])).astype(np.int16)
+    lut = np.concatenate((values, [_ABOVE, NA])).astype(np.int16)  # index = key; -1 -> NA
     thresholds = []
     for k in range(steps[-1]):
         j = next(j for j in range(len(steps) - 1) if steps[j] <= k < steps[j + 1])
@@ -223,24 +223,21 @@ def _kernel(edition: Edition, column: str) -> _Kernel:
 
 def _index(kernel: _Kernel, c: NDArray[np.float64], out: NDArray[np.int16]) -> None:
     """Exact IAQI codes of ``c`` into ``out``: 0..500, NA (missing/negative), _ABOVE."""
+    off_grid = None
     if kernel.decimals is None:
-        key = c * kernel.scale if kernel.scale != 1 else c.copy()
+        key = np.multiply(c, kernel.scale)
         np.rint(key, out=key)
-        off = key / kernel.scale
-        off -= c
-        np.abs(off, out=off)
-        off_grid = np.flatnonzero(off > 0)  # NaN compares False: handled by the fast path
+        check = np.divide(key, kernel.scale)
+        check -= c
+        np.abs(check, out=check)
+        off_grid = np.flatnonzero(check > 0)  # NaN compares False: NaN takes the fast path
     elif kernel.decimals == 0:
         key = np.rint(c)
-        off_grid = None
     else:
         key = round_half_even_scaled(c, kernel.decimals)
-        off_grid = None
-    np.fmax(key, -1.0, out=key)  # NaN -> -1 (NA)
-    key += 1.0
-    np.minimum(key, kernel.lut.size - 1, out=key)
-    idx = key.astype(np.int32)
-    np.take(kernel.lut, idx, out=out)
+    np.fmax(key, -1.0, out=key)  # NaN and negatives -> -1 -> lut[-1] = NA
+    np.minimum(key, kernel.lut.size - 2, out=key)  # above the top -> lut[-2] = _ABOVE
+    np.take(kernel.lut, key.astype(np.int32), out=out)
     if off_grid is not None and off_grid.size:
         cs = c[off_grid]
         codes = np.searchsorted(kernel.thresholds, cs, side="left").astype(np.int16)
@@ -397,6 +394,7 @@ _LEVEL_LUT = np.zeros(502, dtype=np.int8)  # index = AQI + 1; [0] = NA -> 0
 for _lv in LEVELS:
     _LEVEL_LUT[_lv.aqi_low + 1 : _lv.aqi_high + 2] = _lv.number
 del _lv
+_LEVEL_LUT_NA_LAST = np.concatenate((_LEVEL_LUT[1:], _LEVEL_LUT[:1]))  # index = AQI; [-1] = NA
 
 
 def level_of(aqi: ArrayLike) -> NDArray[np.int8]:
@@ -623,28 +621,30 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules, threads: int = 1) -> A
     above_bits = np.empty(n, dtype=np.uint8)
     so2_from_24h = "so2_1h" in required and rules.so2_above == NA
 
+    has_so2_24h = "so2_24h" in optional and "so2_24h" in flat
+    rule_bits = np.uint8(_BIT["so2"] | _BIT["o3"]) if rules.edition is Edition.HJ633_2012 else 0
+    bits = [np.uint8(_BIT[p]) for p in POLLUTANTS]
+
     def run(start: int) -> None:
         # Everything for one cache-sized chunk of rows, written into the output slices.
         sl = slice(start, min(start + _CHUNK, n))
         above = above_bits[sl]
         above[:] = 0
         out = {k: iaqi[source[k]][sl] for k in required}
-        if "so2_24h" in optional and "so2_24h" in flat:
-            out["so2_24h"] = np.empty(out["so2_1h"].size, dtype=np.int16)
-        done = complete[sl]
-        done[:] = True
+        if has_so2_24h:
+            out["so2_24h"] = np.empty(sl.stop - sl.start, dtype=np.int16)
         for k, codes in out.items():
             _index(kernels[k], flat[k][sl], codes)
-            if k in required:
-                done &= codes != NA
-            _resolve_above(column[k], codes, above, rules.so2_above, rules.o3_above)
-        if so2_from_24h:
-            # 2012 Table 1 note 2: SO2 1-h > 800 -> the SO2 IAQI is reported from the 24-h mean.
-            rule = np.flatnonzero(((above & _BIT["so2"]) != 0) & (out["so2_1h"] == NA))
-            if rule.size:
-                so2 = out["so2_1h"]
-                so2[rule] = out["so2_24h"][rule] if "so2_24h" in out else NA
-                done[rule] = so2[rule] != NA
+            if codes.min() == _ABOVE:  # rare: one reduction instead of a mask per column
+                _resolve_above(column[k], codes, above, rules.so2_above, rules.o3_above)
+        done = complete[sl]
+        req = [out[k] for k in required]
+        lowest = np.minimum(req[0], req[1])
+        for v in req[2:]:
+            np.minimum(lowest, v, out=lowest)
+        np.greater_equal(lowest, 0, out=done)
+        if rule_bits and (above & rule_bits).any():
+            _apply_2012_rules(out, above, done, required, so2_from_24h)
         if rules.o3_split:
             # 2012 Table 1 note 3 (O3 8-h > 800 -> O3 from its 1-h value): NA-ignoring maximum.
             np.maximum(iaqi["o3_1h"][sl], iaqi["o3_8h"][sl], out=iaqi["o3"][sl])
@@ -653,22 +653,32 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules, threads: int = 1) -> A
         np.maximum(values[0], values[1], out=a)
         for v in values[2:]:
             np.maximum(a, v, out=a)
-        over50 = (a > 50).view(np.uint8)
+        flag = np.empty(a.shape, dtype=np.bool_)
+        flag8 = flag.view(np.uint8)
+        tmp = np.empty(a.shape, dtype=np.uint8)
         prim = primary[sl]
         prim[:] = 0
-        for i, v in enumerate(values):
-            prim |= (v == a).view(np.uint8) << np.uint8(i)
-        prim *= over50
+        for bit, v in zip(bits, values, strict=True):
+            # (ufunc where= with a scalar is 25x slower than this multiply-or)
+            np.equal(v, a, out=flag)
+            np.multiply(flag8, bit, out=tmp)
+            np.bitwise_or(prim, tmp, out=prim)
+        np.less_equal(a, 50, out=flag)
+        np.copyto(prim, 0, where=flag)
         if exceeding is not None:
             exc = exceeding[sl]
             exc[:] = 0
-            for i, v in enumerate(values):
-                exc |= (v > 100).view(np.uint8) << np.uint8(i)
-        np.take(_LEVEL_LUT, a.astype(np.intp) + 1, out=level[sl])
+            for bit, v in zip(bits, values, strict=True):
+                np.greater(v, 100, out=flag)
+                np.multiply(flag8, bit, out=tmp)
+                np.bitwise_or(exc, tmp, out=exc)
+        np.take(_LEVEL_LUT_NA_LAST, a, out=level[sl])
         pub = published[sl]
         np.not_equal(a, NA, out=pub)
         if rules.rule_5_3:
-            pub &= done | (a > 100)
+            np.greater(a, 100, out=flag)
+            flag |= done
+            pub &= flag
 
     starts = range(0, n, _CHUNK)
     if threads > 1 and n > 4 * _CHUNK:
@@ -690,6 +700,30 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules, threads: int = 1) -> A
         published=published.reshape(shape),
         above_range_mask=above_bits.reshape(shape),
     )
+
+
+def _apply_2012_rules(
+    out: dict[str, NDArray[np.int16]],
+    above: NDArray[np.uint8],
+    done: NDArray[np.bool_],
+    required: tuple[str, ...],
+    so2_from_24h: bool,
+) -> None:
+    """HJ 633-2012 notes 2 and 3 on the (rare) rows where SO2 1-h or O3 8-h exceed 800."""
+    if so2_from_24h:
+        # Table 1 note 2: SO2 1-h > 800 -> the SO2 IAQI is reported from the 24-h mean.
+        rows = np.flatnonzero(((above & _BIT["so2"]) != 0) & (out["so2_1h"] == NA))
+        if rows.size:
+            so2 = out["so2_1h"]
+            so2[rows] = out["so2_24h"][rows] if "so2_24h" in out else NA
+    # complete = every required indicator has an IAQI, where a rule-suppressed O3 8-h counts
+    rows = np.flatnonzero((above & np.uint8(_BIT["so2"] | _BIT["o3"])) != 0)
+    ok = np.ones(rows.size, dtype=np.bool_)
+    o3_rule = (above[rows] & _BIT["o3"]) != 0
+    for k in required:
+        v = out[k][rows]
+        ok &= (v != NA) | (o3_rule if k in ("o3_8h", "o3_8h_max") else False)
+    done[rows] = ok
 
 
 def hourly_report(conc: Mapping[str, ArrayLike], edition: Edition) -> AqiReport:
