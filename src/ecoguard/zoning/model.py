@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+_CATEGORY_ZH = {3: "优先保护单元", 2: "重点管控单元", 1: "一般管控单元"}
+_LEVEL_ZH = {1: "省级", 2: "片区", 3: "市州", 4: "单元"}
+_VERDICT_ZH = {0: "允许", 1: "有条件允许", 2: "限制", 3: "禁止"}
+
 
 class UnitCategory(enum.IntEnum):
     """Category of an environmental control unit (环境管控单元), ordered by strictness.
@@ -30,7 +34,7 @@ class UnitCategory(enum.IntEnum):
     @property
     def label_zh(self) -> str:
         """Chinese name of the category."""
-        return {3: "优先保护单元", 2: "重点管控单元", 1: "一般管控单元"}[self.value]
+        return _CATEGORY_ZH[self.value]
 
     @property
     def slug(self) -> str:
@@ -49,7 +53,7 @@ class ListLevel(enum.IntEnum):
     @property
     def label_zh(self) -> str:
         """Chinese name of the level."""
-        return {1: "省级", 2: "片区", 3: "市州", 4: "单元"}[self.value]
+        return _LEVEL_ZH[self.value]
 
 
 class Dimension(enum.StrEnum):
@@ -94,7 +98,7 @@ class Verdict(enum.IntEnum):
     @property
     def label_zh(self) -> str:
         """Chinese name of the verdict."""
-        return {0: "允许", 1: "有条件允许", 2: "限制", 3: "禁止"}[self.value]
+        return _VERDICT_ZH[self.value]
 
     @property
     def slug(self) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 from ecoguard.zoning.industry import selector_matches
@@ -304,6 +305,17 @@ _BASE = {
 }
 
 
+@lru_cache(maxsize=65536)
+def _selection_reason(rule: AccessRule, industry: str, flags: frozenset[str]) -> str:
+    what = (
+        f"{rule.level.label_zh}清单 {rule.rule_id} ({rule.dimension.label_zh}, {rule.effect.value})"
+    )
+    if rule.industries:
+        matched = [s for s in rule.industries if selector_matches(s, industry, flags)]
+        return f"{what}: selects industry/tag {', '.join(matched)}"
+    return f"{what}: applies to every industry"
+
+
 def judge(
     rule: AccessRule, project: Project, flags: frozenset[str]
 ) -> tuple[Verdict, tuple[str, ...]]:
@@ -323,15 +335,7 @@ def judge(
     tuple
         ``(verdict, reasons)``.
     """
-    reasons: list[str] = []
-    what = (
-        f"{rule.level.label_zh}清单 {rule.rule_id} ({rule.dimension.label_zh}, {rule.effect.value})"
-    )
-    if rule.industries:
-        matched = [s for s in rule.industries if selector_matches(s, project.industry, flags)]
-        reasons.append(f"{what}: selects industry/tag {', '.join(matched)}")
-    else:
-        reasons.append(f"{what}: applies to every industry")
+    reasons = [_selection_reason(rule, project.industry, flags)]
     if rule.capacity_min is not None:
         if project.capacity is None:
             reasons.append(f"capacity threshold {rule.capacity_min:g}: project capacity not given")

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -373,6 +374,11 @@ def _protected_finding(
     )
 
 
+@lru_cache(maxsize=65536)
+def _rule_reason(rule: AccessRule, verdict: Verdict) -> str:
+    return f"{rule.rule_id}: {verdict.label_zh} — {rule.text}"
+
+
 def _overall(
     units: tuple[UnitHit, ...],
     protected: tuple[ProtectedHit, ...],
@@ -405,8 +411,7 @@ def _overall(
     candidates.extend(
         (h.verdict, f"{h.layer.value} {h.code} {h.name}: {h.reason}") for h in protected
     )
-    for f in findings:
-        candidates.append((f.verdict, f"{f.rule.rule_id}: {f.verdict.label_zh} — {f.rule.text}"))
+    candidates.extend((f.verdict, _rule_reason(f.rule, f.verdict)) for f in findings)
     if not findings and any(h.applied for h in units):
         candidates.append(
             (Verdict.ALLOWED, "no clause of the loaded access lists selects this project")
