@@ -190,3 +190,16 @@ def test_every_good_cell_is_kept_whatever_its_neighbours(rows: list[list[str]]) 
     assert len(got.problems) == bad
     assert all(p.rule == "not a number" for p in got.problems)
     assert len(got.samples) == len(rows)
+
+
+def test_monthly_manual_samples_describe_their_natural_month(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "manual.csv",
+        ["section,time,codmn", "M,2026-02-10 10:00,4.2", "M,2026-12-05 10:00,4.0"],
+    )
+    got = read_mapped(path, parse_mapping(read_header(path), [], interval=None))
+    reading = got.readings.iloc[0]
+    assert reading["time"] == pd.Timestamp("2026-02-10T02:00Z")
+    # The interval ends where March begins in China Standard Time.
+    assert reading["time_end"] == pd.Timestamp("2026-02-28T16:00Z")
+    assert got.readings.iloc[1]["time_end"] == pd.Timestamp("2026-12-31T16:00Z")

@@ -220,3 +220,23 @@ def test_months_are_natural_months_in_china_standard_time(tmp_path: Path, home: 
         (row,) = json.loads(out.stdout)
         values[month] = (row["tp"], row["water_class"])
     assert values == {"2026-02": (0.05, "Ⅱ"), "2026-03": (0.25, "Ⅳ")}
+
+
+@pytest.mark.shared_data
+def test_import_real_file_keeps_published_classes(shared_data: Path, home: Path) -> None:
+    data = shared_data / "water" / "cnemc_water_sections_2026-02-04.csv"
+    first = runner.invoke(app, ["water", "import", str(data), "--format", "json"])
+    assert first.exit_code == 0, first.output
+    (summary,) = json.loads(first.stdout)
+    assert (summary["samples"], summary["published_classes"]) == (600, 593)
+    assert summary["inserted"] == summary["readings"] > 0
+    again = json.loads(
+        runner.invoke(app, ["water", "import", str(data), "--format", "json"]).stdout
+    )
+    assert (again[0]["inserted"], again[0]["published_classes"]) == (0, 0)
+    from ecoguard.timeseries.store import TimeseriesStore
+    from ecoguard.water.store import PUBLISHED_TABLE
+
+    stored = TimeseriesStore(home / "timeseries").read(PUBLISHED_TABLE).to_pandas()
+    jintan = stored[stored["section"] == "金滩"].set_index("region")["water_class"].to_dict()
+    assert len(jintan) == 2  # same name in two provinces, both kept

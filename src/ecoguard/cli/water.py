@@ -36,7 +36,7 @@ from ecoguard.water.sections import (
     registry_sections,
     suggest_attributes,
 )
-from ecoguard.water.store import save_readings
+from ecoguard.water.store import save_published_classes, save_readings
 
 app = typer.Typer(
     help="Surface water (GB 3838-2002): import, classify, assess.", no_args_is_help=True
@@ -73,10 +73,15 @@ class SevereOption(StrEnum):
     share_60 = "60"
 
 
-def _parse_interval(text: str) -> dt.timedelta:
+def _parse_interval(text: str) -> dt.timedelta | None:
+    """``4h``, ``1d``, ``30min``; ``month`` (a sample for its natural month) gives None."""
+    if text.strip().lower() in {"month", "1mo", "monthly"}:
+        return None
     match = re.fullmatch(r"(\d+)\s*(min|h|d)", text.strip())
     if not match:
-        raise typer.BadParameter(f"{text!r} is not like 4h, 1d or 30min", param_hint="--interval")
+        raise typer.BadParameter(
+            f"{text!r} is not like 4h, 1d, 30min or month", param_hint="--interval"
+        )
     amount, unit = int(match.group(1)), match.group(2)
     return {"min": dt.timedelta(minutes=amount), "h": dt.timedelta(hours=amount)}.get(
         unit, dt.timedelta(days=amount)
@@ -100,7 +105,10 @@ def _read(
             is_cnemc = all(c in header for c in CNEMC_ID_COLUMNS) and not mapping
             source = Source.cnemc if is_cnemc else Source.mapped
         if source is Source.cnemc:
-            return read_cnemc(path, year=year, interval=_parse_interval(interval or "4h"))
+            cycle = _parse_interval(interval or "4h")
+            if cycle is None:
+                raise ValueError("CNEMC readings are automatic-station cycles, not monthly samples")
+            return read_cnemc(path, year=year, interval=cycle)
         spec = parse_mapping(header, mapping or [], interval=_parse_interval(interval or "1h"))
         return read_mapped(path, spec, sheet=sheet)
     except ValueError as err:
@@ -176,7 +184,10 @@ MapOption = Annotated[
 ]
 IntervalOption = Annotated[
     str | None,
-    typer.Option("--interval", help="Interval a reading describes (CNEMC 4h, mapped 1h)."),
+    typer.Option(
+        "--interval",
+        help="Interval a reading describes: 4h (CNEMC default), 1h (mapped default), 1d, month.",
+    ),
 ]
 SheetOption = Annotated[str | None, typer.Option("--sheet", help="Excel sheet name.")]
 SectionsOption = Annotated[
@@ -205,6 +216,8 @@ def import_(
 ) -> None:
     """Store section measurements in the time-series table ``water_readings``.
 
+    Classes the file publishes (CNEMC 水质类别) go to ``water_published_classes``.
+
     Keys are region, section, parameter and time: re-importing a file inserts nothing. Refused
     cells and rows are listed (file, row, field, rule); the rest of the file still lands.
     Exit code 1 when anything was refused.
@@ -215,6 +228,7 @@ def import_(
     for path in paths:
         got = _read(path, source, year, mapping, interval, sheet)
         result = save_readings(store, got.readings)
+        published = save_published_classes(store, got.samples, path.name)
         problems.extend(got.problems)
         summary.append(
             {
@@ -223,6 +237,7 @@ def import_(
                 "readings": result.offered,
                 "inserted": result.inserted,
                 "already_stored": result.duplicates,
+                "published_classes": published.inserted,
                 "refused": len(got.problems),
             }
         )

@@ -295,8 +295,10 @@ class ColumnMapping:
         Zone of the times (default China Standard Time).
     time_format : str or None
         ``strptime`` format; ``None`` lets pandas parse ISO-like text.
-    interval : timedelta
-        Length of the interval a reading describes, starting at its time.
+    interval : timedelta or None
+        Length of the interval a reading describes, starting at its time; ``None`` for a
+        monthly (manual) sample, whose interval runs to the start of the next natural month in
+        ``time_zone``.
     """
 
     section: str
@@ -309,11 +311,14 @@ class ColumnMapping:
     flag: str | None = None
     time_zone: str = "Asia/Shanghai"
     time_format: str | None = None
-    interval: timedelta = timedelta(hours=1)
+    interval: timedelta | None = timedelta(hours=1)
 
 
 def parse_mapping(
-    header: Sequence[str], entries: Sequence[str], *, interval: timedelta = timedelta(hours=1)
+    header: Sequence[str],
+    entries: Sequence[str],
+    *,
+    interval: timedelta | None = timedelta(hours=1),
 ) -> ColumnMapping:
     """Build a column mapping from ``source=target`` entries and a file's header.
 
@@ -436,6 +441,12 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
         except (ValueError, TypeError):
             problems.append(Problem(path.name, line, mapping.time, "not a time", text_time))
             continue
+        if mapping.interval is None:
+            local = start.tz_convert(zone)
+            first = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=zone)
+            end = pd.Timestamp(first).tz_convert("UTC")
+        else:
+            end = start + mapping.interval
         official = 0
         if mapping.official_class:
             text_class = record[mapping.official_class].strip()
@@ -477,7 +488,7 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
                 problems.append(Problem(path.name, line, column, "not a number", text))
                 continue
             readings.append(
-                (region, basin, section, spec.code, start, start + mapping.interval, value,
+                (region, basin, section, spec.code, start, end, value,
                  spec.unit, flag, path.name, line)
             )  # fmt: skip
     return _assemble(readings, samples, problems)

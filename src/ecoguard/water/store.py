@@ -85,3 +85,49 @@ def load_readings(
         condition = condition & (ds.field("flag") == VALID_FLAG)
     frame: pd.DataFrame = store.read(TABLE, filter=condition).to_pandas()
     return frame
+
+
+#: Classes published by the source (e.g. CNEMC's 水质类别), kept beside our computed ones.
+PUBLISHED_TABLE: Final = "water_published_classes"
+PUBLISHED_KEYS: Final = ("region", "section", "time")
+PUBLISHED_SCHEMA: Final = pa.schema(
+    [
+        ("region", pa.string()),
+        ("basin", pa.string()),
+        ("section", pa.string()),
+        ("time", pa.timestamp("us", tz="UTC")),
+        ("water_class", pa.int8()),
+        ("source", pa.string()),
+        ("source_row", pa.int64()),
+    ]
+)
+
+
+def save_published_classes(
+    store: TimeseriesStore, samples: pd.DataFrame, source: str
+) -> UpsertResult:
+    """Upsert the published classes (1..6) of samples that have one (``water_published_classes``).
+
+    Parameters
+    ----------
+    store : TimeseriesStore
+        The time-series store.
+    samples : pandas.DataFrame
+        ``WaterFile.samples``: ``region, basin, section, time, official_class, source_row``.
+    source : str
+        File name the classes came from.
+    """
+    published = samples[samples["official_class"] > 0]
+    frame = pd.DataFrame(
+        {
+            "region": published["region"].astype(str),
+            "basin": published["basin"].astype(str),
+            "section": published["section"].astype(str),
+            "time": pd.to_datetime(published["time"], utc=True),
+            "water_class": published["official_class"].astype("int8"),
+            "source": source,
+            "source_row": published["source_row"].astype("int64"),
+        }
+    )
+    table = pa.Table.from_pandas(frame, schema=PUBLISHED_SCHEMA, preserve_index=False)
+    return store.upsert(PUBLISHED_TABLE, table, keys=PUBLISHED_KEYS)
