@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from ecoguard.air.imports import store_air_hourly
 from ecoguard.api.app import create_app
-from ecoguard.api.routers.air import router as air_router
 from ecoguard.config import Settings
 from ecoguard.demo.air import DEMO_STATIONS, demo_station_rows, generate_air_hours
 from ecoguard.registry.db import make_engine, session_scope, upgrade
@@ -32,7 +31,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         seed_demo(session, counties=False)
         upsert_air_stations(session, demo_station_rows())
     store_air_hourly(TimeseriesStore(settings.timeseries_root), generate_air_hours(DAY, DAY))
-    with TestClient(create_app(settings, engine=engine, extra_routers=[air_router])) as test_client:
+    with TestClient(create_app(settings, engine=engine)) as test_client:
         yield test_client
     engine.dispose()
 
