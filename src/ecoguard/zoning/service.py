@@ -42,6 +42,7 @@ class ZoningService:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._index: ZoningIndex | None = None
+        self._built_from: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> ZoningService:
@@ -110,14 +111,18 @@ class ZoningService:
         return out
 
     def index(self) -> ZoningIndex:
-        """The screening index over the latest stored versions (built once, then cached).
+        """The screening index over the latest stored versions.
+
+        Built on first use and cached; rebuilt when another process has stored a newer
+        version since (checked by listing the version folders, which is cheap).
 
         Raises
         ------
         ZoningNotLoadedError
             When no control units are stored.
         """
-        if self._index is None:
+        latest = self._latest()
+        if self._index is None or latest != self._built_from:
             units = load_layer(self.root, LayerKind.UNITS)
             if units is None or not len(units):
                 raise ZoningNotLoadedError(
@@ -130,7 +135,12 @@ class ZoningService:
                 load_layer(self.root, LayerKind.REDLINES),
                 load_layer(self.root, LayerKind.RESERVES),
             )
+            self._built_from = latest
         return self._index
+
+    def _latest(self) -> tuple[str, ...]:
+        kinds = [k.value for k in LayerKind] + [RULES]
+        return tuple((versions(self.root, k) or [""])[-1] for k in kinds)
 
     def screen(self, project: Project) -> ScreeningResult:
         """Screen one project against the stored layers and lists."""

@@ -1,0 +1,211 @@
+"""/api/v1/zoning: 三线一单 screening of projects, the stored layers and their versions.
+
+Screening calls :meth:`ecoguard.zoning.service.ZoningService.screen` directly. Every result
+carries the disclaimer that it is a machine pre-screen, not an approval.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import shapely
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field, model_validator
+
+from ecoguard.api.deps import SettingsDep
+from ecoguard.api.problems import ERROR_RESPONSES
+from ecoguard.zoning.industry import normalize_code
+from ecoguard.zoning.model import LayerKind, Project
+from ecoguard.zoning.projects import ProjectInputError, checked_geometry, parse_wkt
+from ecoguard.zoning.rules import normalize_pollutant
+from ecoguard.zoning.service import ZoningNotLoadedError, ZoningService
+
+router = APIRouter(prefix="/zoning", tags=["zoning"], responses=ERROR_RESPONSES)
+
+MAX_BATCH = 5_000
+MAX_FEATURES = 5_000
+
+
+class ProjectIn(BaseModel):
+    """A project to screen: GeoJSON geometry or WKT in lon/lat, industry, emissions, flags."""
+
+    project_id: str = Field(default="project", max_length=100)
+    name: str = Field(default="", max_length=200)
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry, lon/lat")
+    wkt: str | None = Field(default=None, max_length=1_000_000, description="WKT, lon/lat")
+    industry: str = Field(default="", max_length=10, description="GB/T 4754-2017 code, e.g. C2611")
+    capacity: float | None = None
+    emissions: dict[str, float] = Field(
+        default_factory=dict, description="expected [t/a] by pollutant"
+    )
+    flags: list[str] = Field(default_factory=list, max_length=20, description="tags such as 两高")
+
+    @model_validator(mode="after")
+    def _one_geometry(self) -> ProjectIn:
+        if (self.geometry is None) == (self.wkt is None):
+            raise ValueError("give exactly one of geometry (GeoJSON) and wkt")
+        return self
+
+
+class UnitOut(BaseModel):
+    """A control unit the project touches."""
+
+    code: str
+    name: str
+    category: str
+    element: str
+    region: str
+    admin_code: str
+    relation: str
+    applied: bool
+    tie_break: bool
+    overlap_m2: float
+    overlap_ha: float
+    overlap_m: float
+    share: float
+
+
+class ProtectedOut(BaseModel):
+    """A red-line or nature-reserve feature the project touches."""
+
+    layer: str
+    code: str
+    name: str
+    zone: str
+    relation: str
+    overlap_m2: float
+    overlap_ha: float
+    overlap_m: float
+    share: float
+    verdict: str
+    reason: str
+
+
+class RuleOut(BaseModel):
+    """An applicable access-list clause with its verdict."""
+
+    rule_id: str
+    level: str
+    scope: str
+    dimension: str
+    effect: str
+    text: str
+    source: str
+    via_units: list[str]
+    verdict: str
+    reasons: list[str]
+
+
+class ScreeningOut(BaseModel):
+    """Result of screening one project."""
+
+    project_id: str
+    name: str
+    industry: str
+    flags: list[str]
+    geometry_wkt: str
+    area_m2: float
+    length_m: float
+    verdict: str
+    verdict_zh: str
+    reasons: list[str]
+    units: list[UnitOut]
+    protected: list[ProtectedOut]
+    rules: list[RuleOut]
+    geos_version: str
+    disclaimer: str
+
+
+def _service(request: Request, settings: SettingsDep) -> ZoningService:
+    service: ZoningService | None = getattr(request.app.state, "zoning", None)
+    if service is None:
+        service = ZoningService.from_settings(settings)
+        request.app.state.zoning = service
+    return service
+
+
+def _project(body: ProjectIn, where: str) -> Project:
+    try:
+        if body.wkt is not None:
+            geom = parse_wkt(body.wkt)
+        else:
+            geom = checked_geometry(shapely.from_geojson(json.dumps(body.geometry)))
+        if body.industry:
+            normalize_code(body.industry)
+    except (ProjectInputError, ValueError, shapely.errors.GEOSException) as exc:
+        raise HTTPException(status_code=422, detail=f"{where}: {exc}") from exc
+    emissions = {normalize_pollutant(k): v for k, v in body.emissions.items()}
+    return Project(
+        body.project_id,
+        geom,
+        body.industry,
+        body.name,
+        body.capacity,
+        emissions,
+        frozenset(body.flags),
+    )
+
+
+def _screen(service: ZoningService, projects: list[Project]) -> list[ScreeningOut]:
+    try:
+        results = service.screen_many(projects)
+    except ZoningNotLoadedError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    return [ScreeningOut.model_validate(r.to_dict()) for r in results]
+
+
+@router.post("/screen")
+def screen(body: ProjectIn, request: Request, settings: SettingsDep) -> ScreeningOut:
+    """Screen one project against the stored units, red lines, reserves and access lists."""
+    return _screen(_service(request, settings), [_project(body, "body")])[0]
+
+
+@router.post("/screen/batch")
+def screen_batch(
+    body: Annotated[list[ProjectIn], Field(max_length=MAX_BATCH)],
+    request: Request,
+    settings: SettingsDep,
+) -> list[ScreeningOut]:
+    """Screen up to 5,000 projects at once (one invalid project refuses the request)."""
+    projects = [_project(p, f"body[{i}]") for i, p in enumerate(body)]
+    return _screen(_service(request, settings), projects)
+
+
+@router.get("/status")
+def status(request: Request, settings: SettingsDep) -> dict[str, dict[str, Any]]:
+    """Stored versions and sizes of the layers and access lists."""
+    return _service(request, settings).status()
+
+
+@router.get("/layers/{kind}")
+def layer(
+    kind: LayerKind,
+    request: Request,
+    settings: SettingsDep,
+    bbox: Annotated[
+        str | None,
+        Query(description="minlon,minlat,maxlon,maxlat", pattern=r"^[-\d.]+(,[-\d.]+){3}$"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_FEATURES)] = 1_000,
+) -> dict[str, Any]:
+    """Features of a stored layer as GeoJSON (for the dashboard's map), optionally in a bbox."""
+    service = _service(request, settings)
+    stored = service.layer(kind)
+    if stored is None:
+        raise HTTPException(status_code=404, detail=f"no {kind.value} layer is stored")
+    picks = range(len(stored))
+    if bbox is not None:
+        x0, y0, x1, y1 = (float(v) for v in bbox.split(","))
+        hits = shapely.intersects(stored.geometry, shapely.box(x0, y0, x1, y1))
+        picks = [int(i) for i in hits.nonzero()[0]]  # type: ignore[assignment]
+    rows = stored.table.to_dict("records")
+    features = [
+        {
+            "type": "Feature",
+            "properties": rows[i],
+            "geometry": json.loads(shapely.to_geojson(stored.geometry[i])),
+        }
+        for i in list(picks)[:limit]
+    ]
+    return {"type": "FeatureCollection", "version": stored.version, "features": features}
