@@ -86,7 +86,11 @@ def _hours(hourly: ArrayLike) -> F64:
 
 
 def _scaled(h: F64) -> F64:
-    """Values as exact integer-valued floats in units of 0.001 (NaN kept)."""
+    """Values (or sums of up to a few thousand values) as exact integers in units of 0.001.
+
+    A float sum of values on the 0.001 grid is within far less than 0.0005 of the exact decimal
+    sum, so ``rint(sum * 1000)`` is the exact scaled sum.
+    """
     return np.rint(h * _RES)
 
 
@@ -141,10 +145,10 @@ def daily_mean(
     [[nan]]
     """
     h = _hours(hourly)
-    s = _scaled(h).reshape(h.shape[0], -1, 24)
-    valid = ~np.isnan(s)
-    count = valid.sum(axis=2).astype(np.float64)
-    total = np.where(valid, s, 0.0).sum(axis=2)
+    x = h.reshape(h.shape[0], -1, 24)
+    valid = ~np.isnan(x)
+    count = np.count_nonzero(valid, axis=2).astype(np.float64)
+    total = _scaled(np.add.reduce(x, axis=2, where=valid))
     out = _round_mean(total, count, decimals)
     out[count < min_hours] = np.nan
     return out
@@ -168,18 +172,22 @@ def daily_max_1h(hourly: ArrayLike, *, min_hours: int = MIN_HOURS_PER_DAY) -> F6
     return out
 
 
-def _moving_8h(s: F64) -> tuple[F64, F64]:
-    """Sums (scaled) and valid counts of the 8 hours ending at each index (before start: NaN)."""
-    valid = ~np.isnan(s)
-    v = np.where(valid, s, 0.0)
-    n_sites, n = s.shape
+def _moving_8h(h: F64) -> tuple[F64, F64]:
+    """Scaled sums and valid counts of the 8 hours ending at each index (before start: missing)."""
+    valid = ~np.isnan(h)
+    n_sites, n = h.shape
     csum = np.zeros((n_sites, n + 1))
-    np.cumsum(v, axis=1, out=csum[:, 1:])
+    np.cumsum(np.where(valid, h, 0.0), axis=1, out=csum[:, 1:])
     ccnt = np.zeros((n_sites, n + 1))
     np.cumsum(valid, axis=1, out=ccnt[:, 1:])
-    end = np.arange(1, n + 1)
-    start = np.maximum(end - 8, 0)
-    return csum[:, end] - csum[:, start], ccnt[:, end] - ccnt[:, start]
+    total = np.empty((n_sites, n))
+    count = np.empty((n_sites, n))
+    head = min(8, n)
+    total[:, :head] = csum[:, 1 : head + 1]
+    count[:, :head] = ccnt[:, 1 : head + 1]
+    np.subtract(csum[:, 9:], csum[:, 1:-8], out=total[:, 8:])
+    np.subtract(ccnt[:, 9:], ccnt[:, 1:-8], out=count[:, 8:])
+    return _scaled(total), count
 
 
 def o3_8h_moving_mean(
@@ -210,7 +218,7 @@ def o3_8h_moving_mean(
     (np.float64(nan), np.float64(100.0), np.float64(100.0), np.float64(106.66666666666667))
     """
     h = _hours(hourly)
-    total, count = _moving_8h(_scaled(h))
+    total, count = _moving_8h(h)
     out = _round_mean(total, count, decimals)
     out[count < min_hours] = np.nan
     return out
@@ -254,14 +262,30 @@ def o3_daily_max_8h(
     >>> o3_daily_max_8h(sparse).tolist(), o3_daily_max_8h(sparse, limit_value=160).tolist()
     ([[nan]], [[200.0]])
     """
-    m = o3_8h_moving_mean(hourly, decimals=decimals)
-    w = m.reshape(m.shape[0], -1, 24)[:, :, 7:]  # windows ending 08:00 .. 24:00
-    count = (~np.isnan(w)).sum(axis=2)
+    h = _hours(hourly)
+    x = h.reshape(h.shape[0], -1, 24)
+    valid = ~np.isnan(x)
+    csum = np.zeros((*x.shape[:2], 25))
+    np.cumsum(np.where(valid, x, 0.0), axis=2, out=csum[:, :, 1:])
+    ccnt = np.zeros((*x.shape[:2], 25))
+    np.cumsum(valid, axis=2, out=ccnt[:, :, 1:])
+    # the 17 windows ending 08:00 .. 24:00 lie inside the day: hours j-7 .. j for j = 7 .. 23
+    count = ccnt[:, :, 8:] - ccnt[:, :, :17]
+    total = csum[:, :, 8:] - csum[:, :, :17]
+    ok_window = count >= MIN_HOURS_PER_8H
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok_window, total / count, -np.inf)
+    best = np.argmax(mean, axis=2)[..., np.newaxis]
+    n_ok = np.count_nonzero(ok_window, axis=2)
+    # rounding is monotone: round(max) = max(round); round only the winning window, exactly
+    top_total = _scaled(np.take_along_axis(total, best, axis=2)[..., 0])
+    top_count = np.take_along_axis(count, best, axis=2)[..., 0]
+    mx = _round_mean(top_total, top_count, decimals)
     with np.errstate(invalid="ignore"):
-        mx = np.where(count > 0, np.fmax.reduce(w, axis=2), np.nan)
-        ok = count >= min_windows
+        ok = n_ok >= min_windows
         if limit_value is not None:
             ok |= mx > limit_value
+    ok &= n_ok > 0
     mx[~ok] = np.nan
     return mx
 
@@ -269,10 +293,19 @@ def o3_daily_max_8h(
 # --- periods -------------------------------------------------------------------------------------
 
 
-def _day_months(first_day: dt.date, n_days: int) -> NDArray[np.int64]:
-    """Month number since year 0 of each day (for grouping)."""
+def _month_starts(first_day: dt.date, n_days: int) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+    """Start column of each calendar month in a run of days, and the months (datetime64[M] ints)."""
     days = np.datetime64(first_day, "D") + np.arange(n_days)
-    return days.astype("datetime64[M]").astype(np.int64)
+    months = days.astype("datetime64[M]").astype(np.int64)
+    starts = np.flatnonzero(np.diff(months, prepend=months[0] - 1))
+    return starts, months[starts]
+
+
+def _month_need(months: NDArray[np.int64]) -> NDArray[np.int64]:
+    need: NDArray[np.int64] = np.where(
+        months % 12 + 1 == 2, MIN_DAYS_PER_FEBRUARY, MIN_DAYS_PER_MONTH
+    )
+    return need
 
 
 def monthly_mean(
@@ -295,29 +328,20 @@ def monthly_mean(
     months : ndarray of datetime64[M]
     """
     d = np.atleast_2d(np.asarray(daily, dtype=np.float64))
-    months = _day_months(first_day, d.shape[1])
-    labels, inverse = np.unique(months, return_inverse=True)
+    starts, months = _month_starts(first_day, d.shape[1])
     valid = ~np.isnan(d)
-    s = np.where(valid, _scaled(d), 0.0)
-    total = np.zeros((d.shape[0], labels.size))
-    count = np.zeros((d.shape[0], labels.size))
-    np.add.at(total.T, inverse, s.T)
-    np.add.at(count.T, inverse, valid.T.astype(np.float64))
+    total = _scaled(np.add.reduceat(np.where(valid, d, 0.0), starts, axis=1))
+    count = np.add.reduceat(valid.astype(np.float64), starts, axis=1)
     out = _round_mean(total, count, decimals)
-    month_of_year = labels % 12 + 1
-    need = np.where(month_of_year == 2, MIN_DAYS_PER_FEBRUARY, MIN_DAYS_PER_MONTH)
-    out[count < need] = np.nan
-    return out, labels.astype("datetime64[M]")
+    out[count < _month_need(months)] = np.nan
+    return out, months.astype("datetime64[M]")
 
 
 def _month_ok(valid: NDArray[np.bool_], first_day: dt.date) -> NDArray[np.bool_]:
     """Sites whose every month has >= 27 (Feb 25) valid days."""
-    months = _day_months(first_day, valid.shape[1])
-    labels, inverse = np.unique(months, return_inverse=True)
-    count = np.zeros((valid.shape[0], labels.size))
-    np.add.at(count.T, inverse, valid.T.astype(np.float64))
-    need = np.where(labels % 12 + 1 == 2, MIN_DAYS_PER_FEBRUARY, MIN_DAYS_PER_MONTH)
-    ok: NDArray[np.bool_] = np.all(count >= need, axis=1)
+    starts, months = _month_starts(first_day, valid.shape[1])
+    count = np.add.reduceat(valid.astype(np.float64), starts, axis=1)
+    ok: NDArray[np.bool_] = np.all(count >= _month_need(months), axis=1)
     return ok
 
 
@@ -350,8 +374,8 @@ def annual_mean(
     """
     d = np.atleast_2d(np.asarray(daily, dtype=np.float64))
     valid = ~np.isnan(d)
-    count = valid.sum(axis=1).astype(np.float64)
-    total = np.where(valid, _scaled(d), 0.0).sum(axis=1)
+    count = np.count_nonzero(valid, axis=1).astype(np.float64)
+    total = _scaled(np.add.reduce(d, axis=1, where=valid))
     out = _round_mean(total, count, decimals)
     bad = count < min_days
     if require_months:
