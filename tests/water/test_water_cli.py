@@ -240,3 +240,23 @@ def test_import_real_file_keeps_published_classes(shared_data: Path, home: Path)
     stored = TimeseriesStore(home / "timeseries").read(PUBLISHED_TABLE).to_pandas()
     jintan = stored[stored["section"] == "金滩"].set_index("region")["water_class"].to_dict()
     assert len(jintan) == 2  # same name in two provinces, both kept
+
+
+def test_manual_items_decide_by_default_but_not_with_automatic(tmp_path: Path, home: Path) -> None:
+    path = tmp_path / "manual.csv"
+    path.write_text(
+        "section,time,ph,do,codmn,nh3_n,tp,cod,hg\nF,2026-02-10 10:00,7.5,8,3,0.2,0.05,32,0.00004\n",
+        encoding="utf-8",
+    )
+    national = runner.invoke(
+        app, ["water", "classify", str(path), "--section-type", "river", "--format", "json"]
+    )
+    (row,) = json.loads(national.stdout)
+    assert (row["water_class"], row["deciding"]) == ("Ⅴ", "cod")  # COD 32 > 30 (Ⅳ limit)
+    automatic = runner.invoke(
+        app,
+        ["water", "classify", str(path), "--section-type", "river", "--items", "automatic",
+         "--format", "json"],
+    )  # fmt: skip
+    (row,) = json.loads(automatic.stdout)
+    assert (row["water_class"], row["deciding"]) == ("Ⅱ", "codmn,nh3_n,tp")

@@ -62,8 +62,14 @@ class SectionTypeOption(StrEnum):
 class ItemsOption(StrEnum):
     """Which items decide the class."""
 
-    auto = "auto"
-    all = "all"
+    national = "national"
+    automatic = "automatic"
+
+
+_ITEMS_HELP = (
+    "national: the 21 items of the national method (those measured decide); "
+    "automatic: only pH, DO, CODMn, NH3-N, TP (what CNEMC's automatic-station classes use)."
+)
 
 
 class SevereOption(StrEnum):
@@ -255,13 +261,7 @@ def classify(
         typer.Option("--section-type", help="Treat every section as this type (overrides all)."),
     ] = None,
     sections: SectionsOption = None,
-    items: Annotated[
-        ItemsOption,
-        typer.Option(
-            "--items",
-            help="auto: pH, DO, CODMn, NH3-N, TP (CNEMC automatic stations); all: the 21 items.",
-        ),
-    ] = ItemsOption.auto,
+    items: Annotated[ItemsOption, typer.Option("--items", help=_ITEMS_HELP)] = ItemsOption.national,
     source: SourceOption = Source.auto,
     year: YearOption = None,
     mapping: MapOption = None,
@@ -281,7 +281,7 @@ def classify(
     got = _read(path, source, year, mapping, interval, sheet)
     table, section_problems = _sections(sections)
     kind = SectionType(section_type.value) if section_type else None
-    chosen = AUTO_STATION_ITEMS if items is ItemsOption.auto else CLASS_ITEMS
+    chosen = AUTO_STATION_ITEMS if items is ItemsOption.automatic else CLASS_ITEMS
     result = classify_samples(got.wide(), sections=table, section_type=kind, items=chosen)
     frame = result.table
     measured = [c for c in chosen if c in got.wide().columns]
@@ -342,7 +342,7 @@ def assess_(
         GroupBy.SECTION
     ),
     sections: SectionsOption = None,
-    items: Annotated[ItemsOption, typer.Option("--items")] = ItemsOption.auto,
+    items: Annotated[ItemsOption, typer.Option("--items", help=_ITEMS_HELP)] = ItemsOption.national,
     severe: Annotated[
         SevereOption,
         typer.Option("--severe-threshold", help="重度污染 when I-III share < 75 % or < 60 %."),
@@ -360,7 +360,7 @@ def assess_(
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--period") from None
     table, problems = _sections(sections)
-    chosen = AUTO_STATION_ITEMS if items is ItemsOption.auto else CLASS_ITEMS
+    chosen = AUTO_STATION_ITEMS if items is ItemsOption.automatic else CLASS_ITEMS
     rule = SevereRule.SHARE_75 if severe is SevereOption.share_75 else SevereRule.SHARE_60
     store = TimeseriesStore(get_settings().timeseries_root)
     result = assess(store, spec, by, table, items=chosen, rule=rule)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ecoguard.standards.gb3838 import CLASS_STYLE, SectionType, WaterClass
 from ecoguard.standards.water_assessment import (
-    AUTO_STATION_ITEMS,
+    CLASS_ITEMS,
     Period,
     SevereRule,
     cwqi,
@@ -122,7 +122,7 @@ def section_classes(
     store: TimeseriesStore,
     spec: PeriodSpec,
     sections: SectionTable | None,
-    items: Sequence[str] = AUTO_STATION_ITEMS,
+    items: Sequence[str] = CLASS_ITEMS,
 ) -> pd.DataFrame:
     """Period value and class of every section with readings in the period.
 
@@ -243,7 +243,7 @@ def assess(
     by: GroupBy,
     sections: SectionTable | None,
     *,
-    items: Sequence[str] = AUTO_STATION_ITEMS,
+    items: Sequence[str] = CLASS_ITEMS,
     rule: SevereRule = SevereRule.SHARE_75,
 ) -> Assessment:
     """Assess the period and the same period a year earlier.

@@ -24,7 +24,7 @@ from ecoguard.standards.gb3838 import (
     nudge_worse,
     single_factor_class,
 )
-from ecoguard.standards.water_assessment import AUTO_STATION_ITEMS
+from ecoguard.standards.water_assessment import CLASS_ITEMS
 from ecoguard.water.sections import SectionInfo, SectionTable, type_hint_from_name
 
 RESULT_COLUMNS: Final = (
@@ -83,7 +83,7 @@ def classify_samples(
     *,
     sections: SectionTable | None = None,
     section_type: SectionType | None = None,
-    items: Sequence[str] = AUTO_STATION_ITEMS,
+    items: Sequence[str] = CLASS_ITEMS,
 ) -> Classified:
     """Class of every sample by the single-factor method (GB 3838-2002 clause 5.1).
 
@@ -98,7 +98,8 @@ def classify_samples(
     section_type : SectionType, optional
         Treat every sample as this type (overrides the file and ``sections``).
     items : sequence of str
-        Items that decide the class (default: the automatic-station set).
+        Items that decide the class (default: the 21 items of the national method; those
+        not measured are skipped).
 
     Returns
     -------
