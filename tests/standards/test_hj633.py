@@ -387,3 +387,60 @@ def test_edition_for_switches_on_2026_03_01_cst() -> None:
     assert edition_for(dt.datetime(2026, 2, 28, 16, 30, tzinfo=dt.UTC)) is E26
     assert edition_for(dt.datetime(2026, 2, 28, 15, 30, tzinfo=dt.UTC)) is E12
     assert Edition("hj633-2026") is E26
+
+
+# --- report against the slow reference, row by row -----------------------------------------------
+
+maybe_conc = st.one_of(st.none(), st.integers(0, 1300).map(float), conc_strings.map(float))
+COLS_2012 = {
+    "so2_1h": "so2", "no2_1h": "no2", "co_1h": "co", "o3_1h": "o3", "o3_8h": "o3",
+    "pm10_24h": "pm10", "pm2_5_24h": "pm2_5",
+}  # fmt: skip
+COLS_2026 = {
+    "so2_1h": "so2", "no2_1h": "no2", "co_1h": "co", "o3_1h": "o3", "pm10_1h": "pm10",
+    "pm2_5_1h": "pm2_5",
+}  # fmt: skip
+NAMES = {"so2": "SO2", "no2": "NO2", "co": "CO", "o3": "O3", "pm10": "PM10", "pm2_5": "PM2.5"}
+
+
+def ref_report(row: dict[str, float | None], edition: Edition) -> tuple[int | None, set[str], bool]:
+    cols = COLS_2012 if edition is E12 else COLS_2026
+    per: dict[str, int] = {}
+    complete = True
+    for ind, pol in cols.items():
+        v = row[ind]
+        if v is None:
+            complete = False
+            continue
+        column = {"pm10_1h": "pm10_24h", "pm2_5_1h": "pm2_5_24h"}.get(ind, ind)
+        value = ref_iaqi(column, repr(v), edition)
+        if value is None:  # 2012 > 800 rules: O3 8-h is then replaced by O3 1-h (complete);
+            complete = complete and ind == "o3_8h"  # SO2 1-h needs the 24-h mean (not given)
+            continue
+        per[pol] = max(per.get(pol, -1), value)
+    if not per:
+        return None, set(), False
+    aqi = max(per.values())
+    primary = {NAMES[p] for p, v in per.items() if v == aqi} if aqi > 50 else set()
+    return aqi, primary, complete
+
+
+@given(data=st.data(), edition=editions)
+def test_report_rows_agree_with_reference(data: st.DataObject, edition: Edition) -> None:
+    cols = COLS_2012 if edition is E12 else COLS_2026
+    rows = [{k: data.draw(maybe_conc) for k in cols} for _ in range(5)]
+    conc = {k: [np.nan if r[k] is None else r[k] for r in rows] for k in cols}
+    rep = hourly_report(conc, edition)
+    for i, row in enumerate(rows):
+        aqi, primary, complete = ref_report(row, edition)
+        rec = rep.record(i)
+        assert rec.aqi == aqi
+        assert set(rec.primary) == primary
+        assert rec.complete == complete
+        if edition is E26:
+            assert rec.published == (aqi is not None and (complete or aqi > 100))
+        else:
+            assert rec.exceeding is not None
+            assert set(rec.exceeding) == {
+                NAMES[p] for p in NAMES if (v := rep.iaqi[p][i]) > 100 and v != NA
+            }

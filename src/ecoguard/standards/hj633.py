@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -580,7 +579,7 @@ class AqiReport:
 _CHUNK = 1 << 15
 
 
-def _report(conc: Mapping[str, ArrayLike], rules: _Rules, threads: int = 1) -> AqiReport:
+def _report(conc: Mapping[str, ArrayLike], rules: _Rules) -> AqiReport:
     edition, kind, required, optional = rules.edition, rules.kind, rules.required, rules.optional
     unknown = sorted(set(conc) - set(required) - set(optional))
     if unknown:
@@ -680,13 +679,8 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules, threads: int = 1) -> A
             flag |= done
             pub &= flag
 
-    starts = range(0, n, _CHUNK)
-    if threads > 1 and n > 4 * _CHUNK:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, starts))
-    else:
-        for start in starts:
-            run(start)
+    for start in range(0, n, _CHUNK):
+        run(start)
 
     return AqiReport(
         edition=edition,
