@@ -18,6 +18,7 @@ from ecoguard.standards.water_assessment import (
     SevereRule,
     cwqi,
     cwqi_terms,
+    fraction_half_even,
     group_status,
     period_means,
     round_half_even,
@@ -164,3 +165,41 @@ def test_cwqi_terms() -> None:
     lake = cwqi_terms({"tp": 0.1}, SectionType.LAKE)
     assert lake["tp"] == pytest.approx(2.0)
     assert cwqi({"ph": 6.5, "codmn": 3.0}, SectionType.RIVER) == pytest.approx(1.0)
+
+
+def test_period_means_are_exact_before_rounding_half_even() -> None:
+    # (0.204 + 0.075) / 2 = 0.1395 exactly, which rounds half-even to 0.140; the float mean is
+    # 0.13949999999999999 and would round to 0.139.
+    assert (0.204 + 0.075) / 2 < 0.1395
+    readings = pd.DataFrame(
+        {
+            "section": ["A", "A"],
+            "parameter": ["tp", "tp"],
+            "day": pd.to_datetime(["2026-05-01", "2026-05-02"]),
+            "value": [0.204, 0.075],
+        }
+    )
+    assert period_means(readings, Period.MONTH)["value"].tolist() == [0.14]
+
+
+@given(st.lists(st.integers(0, 2000), min_size=1, max_size=12))
+def test_monthly_mean_of_single_daily_readings_is_the_rounded_exact_mean(ints: list[int]) -> None:
+    values = [i / 1000 for i in ints]
+    readings = pd.DataFrame(
+        {
+            "section": "A",
+            "parameter": "tp",
+            "day": pd.date_range("2026-07-01", periods=len(values), freq="D"),
+            "value": values,
+        }
+    )
+    exact = fraction_half_even(Fraction(sum(ints), 1000 * len(ints)), 3)
+    assert period_means(readings, Period.MONTH)["value"].tolist() == [float(exact)]
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [("0.0125", 3, "0.012"), ("0.0135", 3, "0.014"), ("-0.0135", 3, "-0.014"), ("2.5", 0, "2")],
+)
+def test_fraction_half_even(value: str, decimals: int, expected: str) -> None:
+    assert fraction_half_even(Fraction(value), decimals) == Fraction(expected)

@@ -253,15 +253,32 @@ class Period(StrEnum):
     YEAR = "year"
 
 
+#: Means are computed exactly on values scaled by 10**MEAN_SCALE_DECIMALS as integers; values
+#: with more decimals than this are rounded to it first (published data have at most 4).
+MEAN_SCALE_DECIMALS: Final = 6
+
+
+def fraction_half_even(value: Fraction, decimals: int) -> Fraction:
+    """Round an exact rational half to even at ``decimals`` places (GB/T 8170 rule 3.3)."""
+    scale = 10**decimals
+    scaled = value * scale
+    floor = scaled.numerator // scaled.denominator
+    rest = scaled - floor
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2 == 1):
+        floor += 1
+    return Fraction(floor, scale)
+
+
 def period_means(readings: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Section values per month, quarter or year by the method's averaging rules.
 
     Rules (unconfirmed [M], national method section 3 as recalled): a monthly value is the
     arithmetic mean of the month's valid readings, taken through daily means for automatic
     stations (natural days in China Standard Time) so a day with many readings weighs as much as
-    a day with few; a quarterly or annual value is the arithmetic mean of the monthly values.
-    pH is averaged arithmetically like the other items. Means are rounded half-even to
-    :data:`REPORTING_DECIMALS` before they are classified.
+    a day with few; a quarterly or annual value is the arithmetic mean of the (unrounded) monthly
+    values. pH is averaged arithmetically like the other items. The arithmetic is exact
+    (integers and fractions; a float mean of 0.013 and 0.014 is not exactly 0.0135), and the
+    result is rounded half-even to :data:`REPORTING_DECIMALS` once, before it is classified.
 
     Parameters
     ----------
@@ -280,39 +297,40 @@ def period_means(readings: pd.DataFrame, period: Period) -> pd.DataFrame:
     columns = ["section", "parameter", "period", "value", "months", "readings"]
     if readings.empty:
         return pd.DataFrame(columns=columns)
-    frame = readings[["section", "parameter", "day", "value"]].copy()
-    day = pd.to_datetime(frame["day"])
-    frame["day"] = day.dt.normalize()
-    daily = frame.groupby(["section", "parameter", "day"], sort=True).agg(
-        value=("value", "mean"), readings=("value", "size")
-    )
-    daily = daily.reset_index()
-    daily["month"] = daily["day"].dt.to_period("M")
-    monthly = (
-        daily.groupby(["section", "parameter", "month"], sort=True)
-        .agg(value=("value", "mean"), readings=("readings", "sum"))
+    frame = readings[["section", "parameter", "day"]].copy()
+    frame["day"] = pd.to_datetime(readings["day"]).dt.normalize()
+    scale = 10**MEAN_SCALE_DECIMALS
+    # Values parsed from decimal text with <= 6 decimals become exact integers here.
+    frame["scaled"] = np.rint(readings["value"].to_numpy(dtype=np.float64) * scale).astype(np.int64)
+    daily = (
+        frame.groupby(["section", "parameter", "day"], sort=True)
+        .agg(total=("scaled", "sum"), readings=("scaled", "size"))
         .reset_index()
     )
+    daily["month"] = daily["day"].dt.to_period("M")
     if period is Period.MONTH:
-        monthly["period"] = monthly["month"].astype(str)
-        monthly["months"] = 1
-        out = monthly
+        daily["period"] = daily["month"].astype(str)
     else:
         freq = "Q" if period is Period.QUARTER else "Y"
-        monthly["period"] = monthly["month"].dt.asfreq(freq).astype(str)
+        daily["period"] = daily["month"].dt.asfreq(freq).astype(str)
         if period is Period.QUARTER:
-            monthly["period"] = monthly["period"].str.replace("Q", "-Q", regex=False)
-        out = (
-            monthly.groupby(["section", "parameter", "period"], sort=True)
-            .agg(value=("value", "mean"), months=("value", "size"), readings=("readings", "sum"))
-            .reset_index()
-        )
-    rounded = [
-        round_half_even([v], REPORTING_DECIMALS.get(p, 4))[0]
-        for p, v in zip(out["parameter"], out["value"], strict=True)
-    ]
-    out["value"] = rounded
-    return out[columns].reset_index(drop=True)
+            daily["period"] = daily["period"].str.replace("Q", "-Q", regex=False)
+    rows: list[tuple[object, ...]] = []
+    for (section, parameter, label), group in daily.groupby(
+        ["section", "parameter", "period"], sort=True
+    ):
+        monthly: list[Fraction] = []
+        for _, month in group.groupby("month", sort=True):
+            days = [
+                Fraction(int(t), int(n) * scale)
+                for t, n in zip(month["total"], month["readings"], strict=True)
+            ]
+            monthly.append(sum(days, Fraction(0)) / len(days))
+        mean = sum(monthly, Fraction(0)) / len(monthly)
+        decimals = REPORTING_DECIMALS.get(str(parameter), 4)
+        value = float(fraction_half_even(mean, decimals))
+        rows.append((section, parameter, label, value, len(monthly), int(group["readings"].sum())))
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- lakes: trophic state index ----------------------------------------------------------------
