@@ -58,6 +58,7 @@ const en: Messages = {
     noData: 'No valid data',
   },
   overview: {
+    latestTable: 'Latest hour of every station',
     title: 'Air quality overview',
     map: 'Latest hourly AQI by station',
     latestAt: 'Data time',

@@ -56,6 +56,7 @@ const zhCN = {
     noData: '无有效数据',
   },
   overview: {
+    latestTable: '各站点最新小时数据',
     title: '空气质量总览',
     map: '站点实时 AQI',
     latestAt: '数据时间',

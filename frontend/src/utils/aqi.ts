@@ -72,6 +72,7 @@ export const POLLUTANT_LABEL: Record<string, string> = {
   co: 'CO',
   o3: 'O₃',
   o3_8h: 'O₃-8h',
+  o3_8h_max: 'O₃-8h',
   pm10: 'PM₁₀',
   pm2_5: 'PM₂.₅',
 }
@@ -82,6 +83,7 @@ export const POLLUTANT_UNIT: Record<string, string> = {
   co: 'mg/m³',
   o3: 'μg/m³',
   o3_8h: 'μg/m³',
+  o3_8h_max: 'μg/m³',
   pm10: 'μg/m³',
   pm2_5: 'μg/m³',
 }
@@ -89,4 +91,12 @@ export const POLLUTANT_UNIT: Record<string, string> = {
 export function pollutantLabel(code: string): string {
   const k = code.toLowerCase().replace('.', '_').replace('pm25', 'pm2_5')
   return POLLUTANT_LABEL[k] ?? code
+}
+
+/**
+ * Fewest valid values for a daily value (GB 3095-2012 Table 4 / HJ 663): 20 hourly values for a
+ * 24-hour mean, 14 eight-hour values for the daily maximum 8-hour O3.
+ */
+export function minValidFor(key: string): number {
+  return key.startsWith('o3_8h') ? 14 : 20
 }
