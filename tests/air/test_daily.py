@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ecoguard.air.daily import (
     HourlyCube,
+    assess_cities,
     assess_period,
     city_daily_values,
     daily_aqi_matrix,
     daily_report_rows,
+    read_hourly_cube,
     station_daily_values,
 )
+from ecoguard.timeseries.store import TimeseriesStore
 
 DAY = dt.date(2026, 3, 2)  # HJ 633-2026 and the GB 3095-2026 transitional limits are in force
 
@@ -71,3 +75,12 @@ def test_period_assessment_counts_good_days_and_exceedances(pm2_5: float, good: 
     assert row["pm2_5_days_over"] == (1 if pm2_5 > 60 else 0)  # transitional grade II 24-h: 60
     assert row["pm2_5_multiple"] == round((pm2_5 - 30) / 30, 2)  # annual grade II: 30
     assert row["limits"] == "gb3095-2026-transitional"
+
+
+def test_empty_store_gives_empty_reports(tmp_path: Path) -> None:
+    # found by the schemathesis run: a fresh installation has no air table yet
+    cube = read_hourly_cube(TimeseriesStore(tmp_path), DAY, DAY, ["6001A"])
+    daily = station_daily_values(cube)
+    rows = daily_report_rows(daily)
+    assert [(r["code"], r["aqi"], r["pm2_5"]) for r in rows] == [("6001A", None, None)]
+    assert assess_cities(TimeseriesStore(tmp_path), {}, DAY, DAY).report == []

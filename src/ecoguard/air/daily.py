@@ -62,7 +62,9 @@ def read_hourly_cube(
     first = dt.datetime.combine(start, dt.time(0), CST).astimezone(dt.UTC)
     last = first + dt.timedelta(days=n_days)
     if not store.exists(AIR_HOURLY_TABLE):
-        return HourlyCube([], start, {})
+        sites = sorted(stations)
+        empty = {p: np.full((len(sites), n_days * 24), np.nan) for p in POLLUTANTS}
+        return HourlyCube(sites, start, empty)
     months = _months(start, end)
     where = "interval_start_utc >= ? AND interval_start_utc < ?"
     params: list[object] = [first, last]
@@ -131,6 +133,8 @@ def station_daily_values(cube: HourlyCube, limit_set: LimitSet | None = None) ->
     values: dict[str, NDArray[np.float64]] = {}
     valid: dict[str, NDArray[np.int64]] = {}
     n = len(cube.sites)
+    if n == 0:
+        return DailyValues([], cube.first_day, {}, {})
     for p in _MEANS:
         values[p] = hj663.daily_mean(cube.values[p], decimals=_DECIMALS.get(p, 0))
         valid[p] = (~np.isnan(cube.values[p])).reshape(n, -1, 24).sum(axis=2)
