@@ -205,7 +205,11 @@ class ScopedRepository:
     def _check_placement(self, obj: Base) -> None:
         """Refuse a record whose region (or enterprise/outlet) lies outside the scope."""
         region = getattr(obj, "region_adcode", None)
-        if isinstance(obj, AirStation | WaterSection | Enterprise | User):
+        if isinstance(obj, User) and region is None:
+            if self.scope.region_adcodes is not None:
+                msg = "only a national administrator may create users without a region"
+                raise ForbiddenError(msg, field="region_adcode")
+        elif isinstance(obj, AirStation | WaterSection | Enterprise | User):
             if self.session.get(Region, region) is None:
                 msg = f"region {region} does not exist"
                 raise InvalidReferenceError(msg, field="region_adcode")

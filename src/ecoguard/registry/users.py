@@ -114,6 +114,9 @@ def new_user(
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or ``None`` (same time either way)."""
+    if not username or len(username) > 64 or not username.isprintable():
+        verify_password(_DUMMY_HASH, password)
+        return None  # cannot be a username (PostgreSQL would also refuse NUL bytes)
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None:
         verify_password(_DUMMY_HASH, password)

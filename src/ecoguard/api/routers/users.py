@@ -88,6 +88,9 @@ def update_user(repo: RepoDep, admin: AdminUser, user_id: UserId, body: UserUpda
     """Change a user's name, role, region, enterprise, password or active flag."""
     user = repo.get(User, user_id)
     changes = body.model_dump(mode="json", exclude_unset=True)
+    for key in ("role", "is_active", "password"):
+        if key in changes and changes[key] is None:
+            raise RegistryError(f"{key} may not be null", field=key)
     password = changes.pop("password", None)
     if password is not None:
         problem = password_problem(password)
