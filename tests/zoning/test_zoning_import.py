@@ -300,3 +300,24 @@ def test_store_round_trip_and_versions(tmp_path: Path) -> None:
     rules = rulebook()
     save_rules(root, rules)
     assert load_rules(root) == rules
+
+
+def test_gbk_shapefile_without_cpg_needs_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "units.shp"
+    pyogrio.raw.write(
+        str(path),
+        geometry=np.array([shapely.to_wkb(box(87, 43, 87.1, 43.1))], dtype=object),
+        field_data=[np.array(["U1"], dtype=object), np.array(["重点管控单元"], dtype=object)],
+        fields=["编码", "管控类别"],
+        geometry_type="Polygon",
+        crs="EPSG:4490",
+        driver="ESRI Shapefile",
+        encoding="GBK",
+    )
+    (tmp_path / "units.cpg").unlink()
+    with pytest.raises(ZoningInputError, match="look garbled, give --encoding GBK"):
+        read_layer(path, LayerKind.UNITS)
+    ok = read_layer(path, LayerKind.UNITS, encoding="GBK")
+    assert ok.issues == []
+    assert ok.layer.table.iloc[0]["code"] == "U1"
+    assert ok.layer.table.iloc[0]["category"] == int(UnitCategory.KEY)

@@ -274,3 +274,18 @@ def test_tie_break_on_the_u1_u2_edge_always_picks_u1(
     assert _applied(r) == ["U1"]
     assert [u.code for u in r.units if u.tie_break] == ["U1"]
     assert UnitCategory.PRIORITY in {u.category for u in r.units}
+
+
+def test_line_along_a_shared_edge_uses_the_tie_break(index: ZoningIndex) -> None:
+    r = _screen(index, LineString([(87.1, 43.02), (87.1, 43.08)]), "C2611")
+    assert {u.code: u.relation for u in r.units} == {
+        "U1": Relation.BOUNDARY,
+        "U2": Relation.BOUNDARY,
+    }
+    assert _applied(r) == ["U1"]
+    assert r.units[0].tie_break and r.units[0].overlap_m == 0.0
+    assert r.verdict is Verdict.PROHIBITED  # P-1 of the priority unit binds
+
+    unselected = _screen(index, LineString([(87.1, 43.02), (87.1, 43.08)]), "M7310")
+    assert unselected.verdict is Verdict.ALLOWED_WITH_CONDITIONS  # P-2 only; not "outside"
+    assert not any("outside" in reason for reason in unselected.reasons)

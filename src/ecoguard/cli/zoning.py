@@ -96,6 +96,9 @@ def import_(
     ] = None,
     layer: Annotated[str | None, typer.Option(help="layer inside a GeoPackage")] = None,
     sheet: Annotated[str | None, typer.Option(help="sheet of the rules workbook")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="attribute encoding when the file states none, e.g. GBK")
+    ] = None,
     crs: Annotated[
         str | None, typer.Option(help="CRS when the file states none, e.g. EPSG:4527")
     ] = None,
@@ -113,7 +116,7 @@ def import_(
             issues, kept, read = rules.issues, len(rules.rules), rules.read
         else:
             result, stored = service.import_layer(
-                file, LayerKind(kind.value), fields, layer_name=layer, crs=crs
+                file, LayerKind(kind.value), fields, layer_name=layer, crs=crs, encoding=encoding
             )
             issues, kept, read = result.issues, len(result.layer), result.read
     except ZoningInputError as exc:

@@ -141,6 +141,7 @@ def read_layer(
     *,
     layer_name: str | None = None,
     crs: str | None = None,
+    encoding: str | None = None,
     version: str = "",
 ) -> LayerImport:
     """Read a Shapefile, GeoPackage or GeoJSON file into a layer.
@@ -155,6 +156,9 @@ def read_layer(
         Canonical field -> attribute name in the file.
     layer_name : str, optional
         Layer inside a GeoPackage.
+    encoding : str, optional
+        Attribute encoding when the file does not state it (Shapefiles without ``.cpg`` from
+        Chinese departments are often ``GBK``).
     crs : str, optional
         CRS to assume when the file states none (``EPSG:4527``...); the file's own CRS wins
         otherwise. Without either, coordinates must be lon/lat.
@@ -174,7 +178,7 @@ def read_layer(
     source = path.name
     try:
         meta, fids, wkb, values = pyogrio.raw.read(
-            str(path), layer=layer_name, force_2d=True, return_fids=True
+            str(path), layer=layer_name, encoding=encoding, force_2d=True, return_fids=True
         )
     except Exception as exc:  # pyogrio raises several DataSource/Field errors
         raise ZoningInputError(f"{source}: cannot read as a vector file: {exc}") from exc
@@ -182,8 +186,8 @@ def read_layer(
     columns = resolve_columns(names, FIELDS[kind], mapping or {}, source, ALIASES)
     if "code" not in columns:
         raise ZoningInputError(
-            f"{source}: no attribute for the unit/feature code; "
-            f"give --map code=<attr> (attributes: {names})"
+            f"{source}: no attribute for the unit/feature code; give --map code=<attr> "
+            f"(attributes: {names}; if they look garbled, give --encoding GBK)"
         )
     data = {f: values[names.index(a)] for f, a in columns.items()}
     n = len(wkb) if wkb is not None else 0
@@ -248,7 +252,10 @@ def _unit_fields(
                     where,
                     columns.get("category", "category"),
                     "required",
-                    "category is empty",
+                    "category is empty"
+                    if "category" in columns
+                    else "no category attribute recognised: give --map category=<attr> "
+                    "(or --encoding GBK if attribute names look garbled)",
                 )
             )
             return False

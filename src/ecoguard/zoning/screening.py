@@ -326,12 +326,15 @@ class ZoningIndex:
     def _outside_share(
         self, geom: object, dim: int, area: float, length: float, c: _Contacts, i: int
     ) -> float:
-        """Fraction of the project's area or length outside every unit it touches."""
-        rows = [k for k in c.rows(i) if c.interior[k]]
-        if dim == 0:
-            return 0.0 if rows else 1.0
+        """Fraction of the project's area or length outside every unit it touches.
+
+        Unit boundaries count as covered: a line along a shared edge is not outside.
+        """
+        rows = list(c.rows(i))
         if not rows:
             return 1.0
+        if dim == 0:
+            return 0.0
         if any(c.covered[k] for k in rows):
             return 0.0
         covered = shapely.union_all(self.units.layer.geometry[c.feature[rows]])

@@ -57,12 +57,13 @@ class ZoningService:
         *,
         layer_name: str | None = None,
         crs: str | None = None,
+        encoding: str | None = None,
     ) -> tuple[LayerImport, Path | None]:
         """Read a layer file and store the accepted features as a new version.
 
         Returns the import result and the stored file (``None`` when nothing was accepted).
         """
-        result = read_layer(path, kind, mapping, layer_name=layer_name, crs=crs)
+        result = read_layer(path, kind, mapping, layer_name=layer_name, crs=crs, encoding=encoding)
         stored = save_layer(self.root, result.layer) if len(result.layer) else None
         self._index = None
         return result, stored
