@@ -223,9 +223,12 @@ def group_status(
         if types and all(t == SectionType.LAKE for t in types)
         else SectionType.RIVER
     )
-    means = section_values.mean(axis=0, numeric_only=True).to_frame().T
-    for code in means.columns:
-        means[code] = round_half_even(means[code], REPORTING_DECIMALS.get(code, 4))
+    means = pd.DataFrame(index=[0])
+    for code in section_values.columns:
+        present = [float(v) for v in section_values[code] if pd.notna(v)]
+        if present:
+            exact = sum((Fraction(Decimal(repr(v))) for v in present), Fraction(0)) / len(present)
+            means[code] = float(fraction_half_even(exact, REPORTING_DECIMALS.get(str(code), 4)))
     result = single_factor_class(means, kind, items)
     cls = WaterClass(int(result.water_class[0])) if result.water_class[0] > 0 else None
     description = _CLASS_DESCRIPTION[cls] if cls else "—"
