@@ -436,7 +436,8 @@ class AnnualItem:
     annual_mean : ndarray [site] or None
         Annual mean (not an assessment item for CO and O3: None).
     percentile : ndarray [site]
-        The item's percentile of the daily values (98th SO2/NO2, 95th PM/CO, 90th O3).
+        The item's percentile of the daily values (98th SO2/NO2, 95th PM/CO, 90th O3); valid
+        with >= 324 valid daily values (the annual-mean threshold applied to percentiles [M]).
     percentile_limit, annual_limit : float
         Limits compared with (24-h or 8-h; annual).
     meets : ndarray of bool [site]
