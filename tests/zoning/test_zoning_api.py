@@ -84,3 +84,36 @@ def test_layers_and_status(client: TestClient, tmp_path: Path) -> None:
     )
     status = client.get("/api/v1/zoning/status").json()
     assert status["units"]["features"] == 4 and status["rules"]["features"] == 6
+
+
+def test_uploaded_batch_file(client: TestClient, tmp_path: Path) -> None:
+    _load(tmp_path)
+    csv = "id,lon,lat,industry,SO2\na,87.06,43.07,C2611,1\nb,87.12,43.08,C2511,150\nc,x,43,,\n"
+    r = client.post(
+        "/api/v1/zoning/screen/file", files={"file": ("p.csv", csv.encode(), "text/csv")}
+    )
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert [(x["project_id"], x["verdict"]) for x in data["results"]] == [
+        ("a", "prohibited"),
+        ("b", "restricted"),
+    ]
+    assert data["issues"][0]["feature"] == "c" and data["issues"][0]["field"] == "lon"
+    r = client.post("/api/v1/zoning/screen/file", files={"file": ("p.txt", b"x", "text/plain")})
+    assert r.status_code == 422
+
+
+def test_word_report(client: TestClient, tmp_path: Path) -> None:
+    import io
+
+    import docx
+
+    _load(tmp_path)
+    r = client.post(
+        "/api/v1/zoning/report", json=[{"wkt": "POINT(87.06 43.07)", "industry": "C2611"}]
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    doc = docx.Document(io.BytesIO(r.content))
+    assert any("禁止" in p.text for p in doc.paragraphs)
+    assert len(doc.inline_shapes) == 1

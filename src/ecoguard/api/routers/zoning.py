@@ -7,17 +7,25 @@ carries the disclaimer that it is a machine pre-screen, not an approval.
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 import shapely
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field, model_validator
 
 from ecoguard.api.deps import SettingsDep
 from ecoguard.api.problems import ERROR_RESPONSES
 from ecoguard.zoning.industry import normalize_code
 from ecoguard.zoning.model import LayerKind, Project
-from ecoguard.zoning.projects import ProjectInputError, checked_geometry, parse_wkt
+from ecoguard.zoning.projects import (
+    VECTOR_SUFFIXES,
+    ProjectInputError,
+    checked_geometry,
+    parse_wkt,
+    read_batch,
+)
 from ecoguard.zoning.rules import normalize_pollutant
 from ecoguard.zoning.service import ZoningNotLoadedError, ZoningService
 
@@ -170,6 +178,88 @@ def screen_batch(
     """Screen up to 5,000 projects at once (one invalid project refuses the request)."""
     projects = [_project(p, f"body[{i}]") for i, p in enumerate(body)]
     return _screen(_service(request, settings), projects)
+
+
+class IssueOut(BaseModel):
+    """A row of an uploaded file that could not be screened."""
+
+    source: str
+    feature: str
+    field: str
+    rule: str
+    message: str
+
+
+class BatchFileOut(BaseModel):
+    """Results of an uploaded batch file, and the rows left out."""
+
+    results: list[ScreeningOut]
+    issues: list[IssueOut]
+
+
+_UPLOAD_SUFFIXES = (*VECTOR_SUFFIXES, ".csv", ".xlsx")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+@router.post("/screen/file")
+async def screen_file(
+    file: Annotated[UploadFile, File(description="CSV, Excel or GeoJSON/GPKG: a project a row")],
+    request: Request,
+    settings: SettingsDep,
+) -> BatchFileOut:
+    """Screen every project of an uploaded file; bad rows are listed, the others screened."""
+    name = Path(file.filename or "upload.csv").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in _UPLOAD_SUFFIXES:
+        raise HTTPException(
+            status_code=422, detail=f"{name}: expected one of {list(_UPLOAD_SUFFIXES)}"
+        )
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise HTTPException(status_code=413, detail=f"{name}: larger than {MAX_UPLOAD_BYTES} bytes")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            batch = read_batch(path)
+        except ProjectInputError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+    if len(batch.projects) > MAX_BATCH:
+        raise HTTPException(status_code=413, detail=f"{name}: more than {MAX_BATCH} projects")
+    results = _screen(_service(request, settings), batch.projects)
+    issues = [
+        IssueOut(source=i.source, feature=i.feature, field=i.field, rule=i.rule, message=i.message)
+        for i in batch.issues
+    ]
+    return BatchFileOut(results=results, issues=issues)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.post("/report", response_class=Response, responses={200: {"content": {DOCX: {}}}})
+def report(
+    body: Annotated[list[ProjectIn], Field(min_length=1, max_length=200)],
+    request: Request,
+    settings: SettingsDep,
+) -> Response:
+    """Screen up to 200 projects and return the Word report (with maps)."""
+    from ecoguard.zoning.report import write_report
+
+    service = _service(request, settings)
+    projects = [_project(p, f"body[{i}]") for i, p in enumerate(body)]
+    try:
+        results = service.screen_many(projects)
+    except ZoningNotLoadedError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_report(Path(tmp) / "screening.docx", results, service.index())
+        content = path.read_bytes()
+    return Response(
+        content,
+        media_type=DOCX,
+        headers={"Content-Disposition": 'attachment; filename="zoning-screening.docx"'},
+    )
 
 
 @router.get("/status")
