@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from ecoguard.cases import models as case_models  # noqa: F401  (registers the case tables)
 from ecoguard.registry import models  # noqa: F401  (registers the tables)
 from ecoguard.registry.base import Base
 
