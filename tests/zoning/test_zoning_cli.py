@@ -223,3 +223,25 @@ def test_demo_grid_and_status(home: Path) -> None:
     assert info["units"]["features"] > 100 and info["rules"]["features"] > 100
     r = _run("zoning", "screen", "--point", "85,40", "--industry", "C2611", "--format", "json")
     assert json.loads(r.stdout)["verdict"] in ("prohibited", "restricted")  # type: ignore[attr-defined]
+
+
+def test_single_project_from_a_file_and_repaired_batch_rows(home: Path) -> None:
+    _load(home)
+    site = _fc(
+        home / "site.geojson",
+        [({"n": 1}, box(87.05, 43.05, 87.06, 43.06)), ({"n": 2}, box(87.12, 43.05, 87.13, 43.06))],
+    )
+    r = _run("zoning", "screen", "--file", str(site), "--format", "json")
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    data = json.loads(r.stdout)  # type: ignore[attr-defined]
+    assert data["geometry_wkt"].startswith("MULTIPOLYGON")
+    assert sorted(u["code"] for u in data["units"]) == ["U1", "U2"]
+    batch = home / "bow.csv"
+    batch.write_text(
+        'id,wkt\nbow,"POLYGON((87.01 43.01,87.05 43.05,87.05 43.01,87.01 43.05,87.01 43.01))"\n',
+        encoding="utf-8",
+    )
+    r = _run("zoning", "screen", "--batch", str(batch), "--format", "csv")
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert "repaired: bow.csv: feature bow: field geometry: [valid-geometry]" in r.output  # type: ignore[attr-defined]
+    assert "bow," in r.stdout  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ecoguard.cli.output import OutputFormat, write_rows
@@ -77,7 +78,7 @@ def _issue_rows(issues: list[Issue]) -> list[dict[str, Any]]:
 
 
 def _usage(message: str) -> typer.Exit:
-    _err.print(f"[red]error:[/red] {message}")
+    _err.print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code=2)
 
 
@@ -323,10 +324,13 @@ def screen(
         else:
             map_file.write_text(render_svg(features), encoding="utf-8")
         _err.print(f"map written to {map_file}")
-    if issues:
-        _err.print(f"[yellow]{len(issues)} row(s) could not be screened:[/yellow]")
-        for issue in issues:
-            _err.print(f"  {issue}")
+    for issue in (i for i in issues if i.severity == "repaired"):
+        _err.print(f"[yellow]repaired:[/yellow] {escape(str(issue))}")
+    rejected = [i for i in issues if i.severity == "rejected"]
+    if rejected:
+        _err.print(f"[yellow]{len(rejected)} row(s) could not be screened:[/yellow]")
+        for issue in rejected:
+            _err.print(f"  {escape(str(issue))}")
         raise typer.Exit(code=1)
 
 
@@ -366,14 +370,14 @@ def _print_detail(r: ScreeningResult) -> None:
         f"project {r.project.project_id}"
     )
     for reason in r.reasons:
-        _out.print(f"  - {reason}")
+        _out.print(f"  - {escape(reason)}")
     units = Table(title="control units")
     for c in ("code", "name", "category", "relation", "applied", "overlap ha", "share"):
         units.add_column(c)
     for u in r.units:
         units.add_row(
-            u.code,
-            u.name,
+            escape(u.code),
+            escape(u.name),
             u.category.label_zh,
             u.relation.value + (" (tie-break)" if u.tie_break else ""),
             "yes" if u.applied else "no",
@@ -388,9 +392,9 @@ def _print_detail(r: ScreeningResult) -> None:
         for h in r.protected:
             prot.add_row(
                 h.layer.value,
-                h.code,
-                h.name,
-                h.zone,
+                escape(h.code),
+                escape(h.name),
+                escape(h.zone),
                 h.relation.value,
                 f"{h.overlap_m2 / 10_000:.4g}",
                 h.verdict.label_zh,
@@ -402,11 +406,11 @@ def _print_detail(r: ScreeningResult) -> None:
     for f in r.rules:
         rules.add_row(
             f.rule.level.label_zh,
-            f.rule.rule_id,
+            escape(f.rule.rule_id),
             f.rule.dimension.label_zh,
             f.verdict.label_zh,
-            f.rule.text,
-            f.rule.source,
+            escape(f.rule.text),
+            escape(f.rule.source),
         )
     _out.print(rules)
     _out.print(f"[dim]{DISCLAIMER}[/dim]")

@@ -208,6 +208,21 @@ def read_batch(path: Path, defaults: Mapping[str, Any] | None = None) -> Project
             name = _name(header, col.get(used), "geometry") if geoms is None else "geometry"
             issues.append(Issue(source, pid, name, "geometry", str(exc)))
             continue
+        original = geoms[n] if geoms is not None else None
+        if original is None and get("wkt"):
+            original = shapely.from_wkt(get("wkt"), on_invalid="ignore")
+        if original is not None and not original.is_valid:
+            reason = shapely.is_valid_reason(original)
+            issues.append(
+                Issue(
+                    source,
+                    pid,
+                    "geometry",
+                    "valid-geometry",
+                    f"invalid ({reason}); repaired with make_valid",
+                    "repaired",
+                )
+            )
         industry = get("industry") or str(defaults.get("industry", ""))
         if industry:
             try:
