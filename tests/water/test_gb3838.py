@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecoguard.standards import gb3838
@@ -157,6 +157,7 @@ def test_every_class_has_a_description_and_colour() -> None:
 concentrations = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 
 
+@settings(deadline=None)
 @given(code=st.sampled_from(CONCENTRATION_ITEMS), a=concentrations, b=concentrations,
        lake=st.booleans())  # fmt: skip
 def test_a_higher_concentration_never_gets_a_better_class(
@@ -168,6 +169,7 @@ def test_a_higher_concentration_never_gets_a_better_class(
     assert classes[0] <= classes[1]
 
 
+@settings(deadline=None)
 @given(a=st.floats(0, 20, allow_nan=False), b=st.floats(0, 20, allow_nan=False))
 def test_less_oxygen_never_gets_a_better_class(a: float, b: float) -> None:
     low, high = sorted((a, b))
@@ -175,6 +177,7 @@ def test_less_oxygen_never_gets_a_better_class(a: float, b: float) -> None:
     assert classes[0] >= classes[1]
 
 
+@settings(deadline=None)
 @given(value=concentrations)
 def test_lake_phosphorus_is_never_judged_more_leniently_than_river(value: float) -> None:
     river = factor_class("tp", [value], SectionType.RIVER)[0]
@@ -182,6 +185,7 @@ def test_lake_phosphorus_is_never_judged_more_leniently_than_river(value: float)
     assert lake >= river
 
 
+@settings(deadline=None)
 @given(
     st.lists(
         st.tuples(st.floats(5, 10), st.floats(0, 12), st.floats(0, 20), st.floats(0, 0.6)),

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecoguard.standards.gb3838 import SectionType, WaterClass
@@ -61,6 +61,7 @@ def test_severe_readings_differ_only_at_sixty_forty() -> None:
     assert status_by_share([1, 1, 6, 6, 4], SevereRule.SHARE_60) == "重度污染"
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(1, 6), min_size=1, max_size=60))
 def test_severe_readings_agree_except_at_sixty_forty(classes: list[int]) -> None:
     n = len(classes)
@@ -71,6 +72,7 @@ def test_severe_readings_agree_except_at_sixty_forty(classes: list[int]) -> None
     assert (a != b) == (good == Fraction(3, 5) and bad == Fraction(2, 5))
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(1, 6), min_size=1, max_size=30), st.integers(0, 29))
 def test_a_worse_section_never_improves_the_status(classes: list[int], index: int) -> None:
     order = ["优", "良好", "轻度污染", "中度污染", "重度污染"]
@@ -139,6 +141,7 @@ def test_tli_at_reference_point() -> None:
     assert 30 < tli(values) < 60
 
 
+@settings(deadline=None)
 @given(st.floats(0.005, 0.5), st.floats(0.005, 0.5))
 def test_more_phosphorus_raises_tli(a: float, b: float) -> None:
     base = {"chla": 5.0, "tn": 1.0, "sd": 1.0, "codmn": 3.0}
@@ -182,6 +185,7 @@ def test_period_means_are_exact_before_rounding_half_even() -> None:
     assert period_means(readings, Period.MONTH)["value"].tolist() == [0.14]
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(0, 2000), min_size=1, max_size=12))
 def test_monthly_mean_of_single_daily_readings_is_the_rounded_exact_mean(ints: list[int]) -> None:
     values = [i / 1000 for i in ints]

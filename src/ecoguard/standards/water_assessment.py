@@ -318,21 +318,27 @@ def period_means(readings: pd.DataFrame, period: Period) -> pd.DataFrame:
         daily["period"] = daily["month"].dt.asfreq(freq).astype(str)
         if period is Period.QUARTER:
             daily["period"] = daily["period"].str.replace("Q", "-Q", regex=False)
-    rows: list[tuple[object, ...]] = []
-    for (section, parameter, label), group in daily.groupby(
-        ["section", "parameter", "period"], sort=True
+    # One pass over the daily sums (sorted by section, parameter, day): exact fractions per month.
+    groups: dict[tuple[str, str, str], dict[str, list[Fraction]]] = {}
+    counts: dict[tuple[str, str, str], int] = {}
+    for section, parameter, label, month, total, n in zip(
+        daily["section"].astype(str),
+        daily["parameter"].astype(str),
+        daily["period"],
+        daily["month"].astype(str),
+        daily["total"].tolist(),
+        daily["readings"].tolist(),
+        strict=True,
     ):
-        monthly: list[Fraction] = []
-        for _, month in group.groupby("month", sort=True):
-            days = [
-                Fraction(int(t), int(n) * scale)
-                for t, n in zip(month["total"], month["readings"], strict=True)
-            ]
-            monthly.append(sum(days, Fraction(0)) / len(days))
+        key = (section, parameter, label)
+        groups.setdefault(key, {}).setdefault(month, []).append(Fraction(total, n * scale))
+        counts[key] = counts.get(key, 0) + n
+    rows: list[tuple[object, ...]] = []
+    for key, months in groups.items():
+        monthly = [sum(days, Fraction(0)) / len(days) for days in months.values()]
         mean = sum(monthly, Fraction(0)) / len(monthly)
-        decimals = REPORTING_DECIMALS.get(str(parameter), 4)
-        value = float(fraction_half_even(mean, decimals))
-        rows.append((section, parameter, label, value, len(monthly), int(group["readings"].sum())))
+        value = float(fraction_half_even(mean, REPORTING_DECIMALS.get(key[1], 4)))
+        rows.append((*key, value, len(monthly), counts[key]))
     return pd.DataFrame(rows, columns=columns)
 
 
