@@ -13,9 +13,11 @@ from ecoguard.air.imports import AIR_HOURLY_TABLE, store_air_hourly
 from ecoguard.cli.registry_access import registry_session
 from ecoguard.config import get_settings
 from ecoguard.demo.air import demo_station_rows, generate_air_hours
-from ecoguard.registry.demo import seed_demo
+from ecoguard.registry.demo import DEMO_PROVINCE, seed_demo
 from ecoguard.registry.stations import upsert_air_stations
 from ecoguard.timeseries.store import TimeseriesStore
+from ecoguard.zoning.demo import registry_prefectures
+from ecoguard.zoning.service import ZoningService
 
 _out = Console(soft_wrap=True)
 
@@ -48,6 +50,7 @@ def demo(
     ):
         report = seed_demo(session)
         stations = upsert_air_stations(session, demo_station_rows())
+        prefectures = registry_prefectures(session, DEMO_PROVINCE)
     _out.print(
         f"registry: {report.regions} regions written, {report.enterprises} enterprises, "
         f"{report.devices} devices, {stations.created} new air stations"
@@ -59,6 +62,17 @@ def demo(
     _out.print(
         f"air: {table.num_rows:,} station-hours generated, {inserted:,} new in {AIR_HOURLY_TABLE}"
     )
+
+    zoning = ZoningService.from_settings()
+    if all(entry["versions"] == 0 for entry in zoning.status().values()):
+        with _out.status("zoning: control units, red lines, reserves, access lists"):
+            layers = zoning.install_demo(prefectures or None, DEMO_PROVINCE)
+        _out.print(
+            f"zoning: {len(layers.units)} control units, {len(layers.redlines)} red lines, "
+            f"{len(layers.reserves)} reserve zones, {len(layers.rules)} access-list clauses"
+        )
+    else:
+        _out.print("zoning: layers already stored (left as they are)")
 
     accounts = "\n".join(
         f"  {u.username:<10} {u.password:<20} {u.role.value:<20} {u.region_adcode or '(all)'}"
@@ -72,9 +86,11 @@ def demo(
             border_style="red",
         )
     )
-    yesterday = last.isoformat()
+    yesterday, new_year = last.isoformat(), last.replace(month=1, day=1).isoformat()
     _out.print(
         "Try:\n"
         f"  .venv/bin/ecoguard air aqi --from {yesterday} --to {yesterday} --station 6002A\n"
+        f"  .venv/bin/ecoguard air assess --from {new_year} --to {yesterday} --by city\n"
+        "  .venv/bin/ecoguard zoning screen --point 87.62,43.83 --industry C2511 --flag 两高\n"
         "  ECOGUARD_DEMO=1 .venv/bin/ecoguard serve    # then open http://127.0.0.1:8000/\n"
     )
