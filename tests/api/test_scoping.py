@@ -245,3 +245,17 @@ def test_boundaries_follow_the_scope(api: Api) -> None:
     assert r.status_code == 404
     r = c.get("/api/v1/regions", headers=api.headers("karamay"), params={"level": "prefecture"})
     assert [x["adcode"] for x in r.json()["items"]] == [KARAMAY]
+
+
+def test_boundaries_json_matches_the_parsed_collection(api: Api) -> None:
+    import json
+
+    from ecoguard.registry.boundaries import feature_collection
+    from ecoguard.registry.models import Region
+
+    r = api.client.get("/api/v1/regions/boundaries", headers=api.headers("analyst"))
+    with api.app.state.sessionmaker() as s:
+        regions = s.scalars(
+            select(Region).where(Region.level == "prefecture").order_by(Region.adcode)
+        ).all()
+        assert r.json() == json.loads(json.dumps(feature_collection(regions)))

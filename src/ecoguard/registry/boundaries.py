@@ -269,6 +269,32 @@ def feature_collection(regions: Sequence[Region]) -> dict[str, object]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def feature_collection_json(regions: Sequence[Region]) -> str:
+    """The same FeatureCollection as :func:`feature_collection`, as JSON text.
+
+    The stored GeoJSON geometries are spliced in as they are, without parsing them again.
+    """
+    parts = []
+    for r in regions:
+        if not r.boundary_geojson:
+            continue
+        props = {
+            "adcode": r.adcode,
+            "name": r.name,
+            "level": r.level,
+            "parent_adcode": r.parent_adcode,
+            "center": [r.center_lon, r.center_lat],
+        }
+        parts.append(
+            '{"type":"Feature","properties":'
+            + json.dumps(props, ensure_ascii=False, separators=(",", ":"))
+            + ',"geometry":'
+            + r.boundary_geojson
+            + "}"
+        )
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
 def registered_regions(session: Session) -> dict[str, Region]:
     """All registered regions by adcode."""
     return {r.adcode: r for r in session.scalars(select(Region))}

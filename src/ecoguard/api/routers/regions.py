@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 
 from ecoguard.api.deps import RepoDep
@@ -17,7 +17,7 @@ from ecoguard.api.schemas.regions import (
     RegionFilter,
     RegionPublic,
 )
-from ecoguard.registry.boundaries import feature_collection
+from ecoguard.registry.boundaries import feature_collection_json
 from ecoguard.registry.models import Region
 
 router = APIRouter(prefix="/regions", tags=["regions"], responses=ERROR_RESPONSES)
@@ -29,14 +29,15 @@ def region_boundaries(
     level: Annotated[
         BoundaryLevel, Query(description="Regions to draw")
     ] = BoundaryLevel.prefecture,
-) -> dict[str, Any]:
+) -> Response:
     """GeoJSON FeatureCollection of the caller's regions of one level, for the dashboard map.
 
     Coordinates are WGS-84/CGCS2000 longitude/latitude; properties are ``adcode, name, level,
     parent_adcode, center``. Public maps need approved boundary data (审图号).
     """
     stmt = repo.select(Region).where(Region.level == level.value).order_by(Region.adcode)
-    return feature_collection(repo.session.scalars(stmt).all())
+    body = feature_collection_json(repo.session.scalars(stmt).all())
+    return Response(content=body.encode(), media_type="application/json")
 
 
 @router.get("")
