@@ -220,23 +220,42 @@ def _kernel(edition: Edition, column: str) -> _Kernel:
     return _Kernel(lut, scale, bps[-1], decimals, np.asarray(thresholds))
 
 
-def _index(kernel: _Kernel, c: NDArray[np.float64], out: NDArray[np.int16]) -> None:
+@dataclass(frozen=True)
+class _Scratch:
+    """Reusable work buffers for one chunk (fresh large allocations cost page faults)."""
+
+    key: NDArray[np.float64]
+    check: NDArray[np.float64]
+    idx: NDArray[np.int32]
+
+    @classmethod
+    def of(cls, size: int) -> _Scratch:
+        return cls(np.empty(size), np.empty(size), np.empty(size, dtype=np.int32))
+
+
+def _index(
+    kernel: _Kernel, c: NDArray[np.float64], out: NDArray[np.int16], scratch: _Scratch
+) -> None:
     """Exact IAQI codes of ``c`` into ``out``: 0..500, NA (missing/negative), _ABOVE."""
+    size = c.size
+    key, idx = scratch.key[:size], scratch.idx[:size]
     off_grid = None
     if kernel.decimals is None:
-        key = np.multiply(c, kernel.scale)
+        np.multiply(c, kernel.scale, out=key)
         np.rint(key, out=key)
-        check = np.divide(key, kernel.scale)
+        check = scratch.check[:size]
+        np.divide(key, kernel.scale, out=check)
         check -= c
         np.abs(check, out=check)
         off_grid = np.flatnonzero(check > 0)  # NaN compares False: NaN takes the fast path
     elif kernel.decimals == 0:
-        key = np.rint(c)
+        np.rint(c, out=key)
     else:
-        key = round_half_even_scaled(c, kernel.decimals)
+        key[:] = round_half_even_scaled(c, kernel.decimals)
     np.fmax(key, -1.0, out=key)  # NaN and negatives -> -1 -> lut[-1] = NA
     np.minimum(key, kernel.lut.size - 2, out=key)  # above the top -> lut[-2] = _ABOVE
-    np.take(kernel.lut, key.astype(np.int32), out=out)
+    np.copyto(idx, key, casting="unsafe")
+    np.take(kernel.lut, idx, out=out)
     if off_grid is not None and off_grid.size:
         cs = c[off_grid]
         codes = np.searchsorted(kernel.thresholds, cs, side="left").astype(np.int16)
@@ -283,7 +302,7 @@ def iaqi(indicator: str, concentration: ArrayLike, edition: Edition) -> NDArray[
     c = np.asarray(concentration, dtype=np.float64)
     flat = c.reshape(-1)
     out = np.empty(flat.shape, dtype=np.int16)
-    _index(_kernel(edition, column), flat, out)
+    _index(_kernel(edition, column), flat, out, _Scratch.of(flat.size))
     _resolve_above(column, out, None, *_above_values(edition))
     return out.reshape(c.shape)
 
@@ -624,6 +643,8 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules) -> AqiReport:
     rule_bits = np.uint8(_BIT["so2"] | _BIT["o3"]) if rules.edition is Edition.HJ633_2012 else 0
     bits = [np.uint8(_BIT[p]) for p in POLLUTANTS]
 
+    scratch = _Scratch.of(min(n, _CHUNK))
+
     def run(start: int) -> None:
         # Everything for one cache-sized chunk of rows, written into the output slices.
         sl = slice(start, min(start + _CHUNK, n))
@@ -633,7 +654,7 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules) -> AqiReport:
         if has_so2_24h:
             out["so2_24h"] = np.empty(sl.stop - sl.start, dtype=np.int16)
         for k, codes in out.items():
-            _index(kernels[k], flat[k][sl], codes)
+            _index(kernels[k], flat[k][sl], codes, scratch)
             if codes.min() == _ABOVE:  # rare: one reduction instead of a mask per column
                 _resolve_above(column[k], codes, above, rules.so2_above, rules.o3_above)
         done = complete[sl]
