@@ -319,7 +319,9 @@ def period_means(readings: pd.DataFrame, period: Period) -> pd.DataFrame:
         if period is Period.QUARTER:
             daily["period"] = daily["period"].str.replace("Q", "-Q", regex=False)
     # One pass over the daily sums (sorted by section, parameter, day): exact fractions per month.
-    groups: dict[tuple[str, str, str], dict[str, list[Fraction]]] = {}
+    # Per month, daily totals are summed as integers by their reading count n, so that
+    # sum(total_d / n_d) needs one fraction per distinct n rather than one per day.
+    groups: dict[tuple[str, str, str], dict[str, dict[int, list[int]]]] = {}
     counts: dict[tuple[str, str, str], int] = {}
     for section, parameter, label, month, total, n in zip(
         daily["section"].astype(str),
@@ -331,11 +333,17 @@ def period_means(readings: pd.DataFrame, period: Period) -> pd.DataFrame:
         strict=True,
     ):
         key = (section, parameter, label)
-        groups.setdefault(key, {}).setdefault(month, []).append(Fraction(total, n * scale))
+        by_n = groups.setdefault(key, {}).setdefault(month, {}).setdefault(n, [0, 0])
+        by_n[0] += total
+        by_n[1] += 1
         counts[key] = counts.get(key, 0) + n
     rows: list[tuple[object, ...]] = []
     for key, months in groups.items():
-        monthly = [sum(days, Fraction(0)) / len(days) for days in months.values()]
+        monthly = [
+            sum((Fraction(t, n * scale) for n, (t, _) in by_n.items()), Fraction(0))
+            / sum(d for _, d in by_n.values())
+            for by_n in months.values()
+        ]
         mean = sum(monthly, Fraction(0)) / len(monthly)
         value = float(fraction_half_even(mean, REPORTING_DECIMALS.get(key[1], 4)))
         rows.append((*key, value, len(monthly), counts[key]))
