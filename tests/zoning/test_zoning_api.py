@@ -53,6 +53,7 @@ def test_screen_geojson_point_and_batch(client: TestClient, tmp_path: Path) -> N
         rule["rule_id"] == "P-1" and rule["verdict"] == "prohibited" for rule in data["rules"]
     )
     assert "不构成审批意见" in data["disclaimer"]
+    assert data["data_versions"]["units"] and data["data_versions"]["rules"]
 
     batch = [body, {"project_id": "p2", "wkt": "POINT(87.12 43.08)", "industry": "M7310"}]
     r = client.post("/api/v1/zoning/screen/batch", json=batch)

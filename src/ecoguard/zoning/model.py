@@ -290,6 +290,7 @@ class ScreeningResult:
     length_m: float
     geos_version: str
     derived_flags: frozenset[str] = frozenset()
+    data_versions: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary."""
@@ -355,6 +356,7 @@ class ScreeningResult:
                 for f in self.rules
             ],
             "geos_version": self.geos_version,
+            "data_versions": dict(self.data_versions),
             "disclaimer": DISCLAIMER,
         }
 

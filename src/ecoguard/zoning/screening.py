@@ -137,6 +137,8 @@ class ZoningIndex:
         Access-list clauses of every level.
     redlines, reserves : Layer, optional
         Ecological protection red lines and nature reserves.
+    rules_version : str, optional
+        Version label of the access lists; results record it with the layers' versions.
     """
 
     def __init__(
@@ -145,11 +147,18 @@ class ZoningIndex:
         rules: Iterable[AccessRule] = (),
         redlines: Layer | None = None,
         reserves: Layer | None = None,
+        rules_version: str = "",
     ) -> None:
         if units.kind is not LayerKind.UNITS:
             raise ValueError(f"units layer expected, got {units.kind}")
         self.units = _LayerIndex(units)
         self.book = RuleBook(rules)
+        self.versions = {
+            LayerKind.UNITS.value: units.version,
+            LayerKind.REDLINES.value: redlines.version if redlines is not None else "",
+            LayerKind.RESERVES.value: reserves.version if reserves is not None else "",
+            "rules": rules_version,
+        }
         self.protected = [
             _LayerIndex(layer) for layer in (redlines, reserves) if layer is not None and len(layer)
         ]
@@ -227,6 +236,7 @@ class ZoningIndex:
                     area_m2=area,
                     length_m=length,
                     geos_version=geos,
+                    data_versions=self.versions,
                     derived_flags=flags - project.flags,
                 )
             )

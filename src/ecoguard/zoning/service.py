@@ -135,6 +135,7 @@ class ZoningService:
                 load_rules(self.root),
                 load_layer(self.root, LayerKind.REDLINES),
                 load_layer(self.root, LayerKind.RESERVES),
+                rules_version=latest[-1],
             )
             self._built_from = latest
         return self._index

@@ -122,6 +122,7 @@ class ScreeningOut(BaseModel):
     protected: list[ProtectedOut]
     rules: list[RuleOut]
     geos_version: str
+    data_versions: dict[str, str]
     disclaimer: str
 
 
