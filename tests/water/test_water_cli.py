@@ -260,3 +260,21 @@ def test_manual_items_decide_by_default_but_not_with_automatic(tmp_path: Path, h
     )  # fmt: skip
     (row,) = json.loads(automatic.stdout)
     assert (row["water_class"], row["deciding"]) == ("Ⅱ", "codmn,nh3_n,tp")
+
+
+def test_region_assessment_ends_with_all_sections_together(tmp_path: Path, home: Path) -> None:
+    runner.invoke(app, ["water", "import", str(_manual_file(tmp_path))])
+    sections = _sections_file(tmp_path)
+    result = runner.invoke(
+        app,
+        ["water", "assess", "--by", "region", "--period", "2026-02",
+         "--sections", str(sections), "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {r["region"]: r for r in json.loads(result.stdout)}
+    assert list(rows) == ["乙省", "甲省", "(all)"]
+    assert (rows["甲省"]["classified"], rows["乙省"]["classified"]) == (2, 1)
+    assert rows["(all)"]["classified"] == 3
+    assert rows["(all)"]["worse_than_v_pct"] == pytest.approx(33.3)
+    # Last year A桥 was Ⅴ (TP 0.35) and B水库 Ⅱ (lake TP 0.02).
+    assert rows["甲省"]["excellent_pct_last_year"] == pytest.approx(50.0)

@@ -37,6 +37,10 @@ from ecoguard.water.store import load_readings
 CST: Final = ZoneInfo("Asia/Shanghai")
 
 
+#: Name of the row that takes all sections together (the department's headline figures).
+ALL_GROUPS: Final = "(all)"
+
+
 class GroupBy(StrEnum):
     """What to assess."""
 
@@ -204,7 +208,10 @@ def _groups(
     rows: list[dict[str, object]] = []
     if frame.empty:
         return pd.DataFrame()
-    for name, group in frame.groupby(by.value, sort=True):
+    parts = [(str(name), group) for name, group in frame.groupby(by.value, sort=True)]
+    if len(parts) > 1:
+        parts.append((ALL_GROUPS, frame))
+    for name, group in parts:
         classified = group[group["water_class"] != ""]
         classes = [_class_int(v) for v in classified["water_class"]]
         with_target = classified[classified["target_class"] != ""]
