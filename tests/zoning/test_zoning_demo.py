@@ -162,3 +162,43 @@ def test_every_point_in_a_synthetic_tiling_gets_exactly_one_unit(n: int, seed: i
     ]
     for r in index.screen_many(pts):
         assert len([u for u in r.units if u.applied]) == 1
+
+
+def test_batch_from_a_vector_file_and_excel(tmp_path: Path) -> None:
+    import json
+
+    import openpyxl
+
+    from ecoguard.zoning.projects import read_batch
+
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"项目编号": "A", "行业代码": "C2611", "二氧化硫": 12.5, "标签": "两高"},
+             "geometry": {"type": "Point", "coordinates": [87.1, 43.1]}},
+            {"type": "Feature", "properties": {"项目编号": "B", "行业代码": "nonsense"},
+             "geometry": {"type": "Point", "coordinates": [87.2, 43.2]}},
+            {"type": "Feature", "properties": {"项目编号": "C", "行业代码": ""},
+             "geometry": {"type": "LineString", "coordinates": [[87.0, 43.0], [87.1, 43.1]]}},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "projects.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    batch = read_batch(path, {"industry": "M7310"})
+    assert [p.project_id for p in batch.projects] == ["A", "C"]
+    a, c = batch.projects
+    assert a.industry == "C2611" and a.emissions == {"SO2": 12.5} and a.flags == frozenset({"两高"})
+    assert c.industry == "M7310" and c.geometry.geom_type == "LineString"
+    assert [(i.feature, i.field, i.rule) for i in batch.issues] == [("B", "行业代码", "format")]
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["编号", "经度", "纬度", "NOx", "规模"])
+    wb.active.append(["X1", 87.5, 43.5, 3, 120])
+    wb.active.append([None, None, None, None, None])
+    wb.active.append(["X2", 87.6, None, None, "many"])
+    wb.save(tmp_path / "p.xlsx")
+    batch = read_batch(tmp_path / "p.xlsx")
+    assert [(p.project_id, p.emissions, p.capacity) for p in batch.projects] == [
+        ("X1", {"NOX": 3.0}, 120.0)
+    ]
+    assert batch.read == 2 and batch.issues[0].feature == "X2"

@@ -289,3 +289,30 @@ def test_line_along_a_shared_edge_uses_the_tie_break(index: ZoningIndex) -> None
     unselected = _screen(index, LineString([(87.1, 43.02), (87.1, 43.08)]), "M7310")
     assert unselected.verdict is Verdict.ALLOWED_WITH_CONDITIONS  # P-2 only; not "outside"
     assert not any("outside" in reason for reason in unselected.reasons)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    code=st.sampled_from(sorted(UNIT_BOXES)),
+    fx=st.floats(0.0, 1.0),
+    fy=st.floats(0.0, 1.0),
+    size=st.floats(1e-4, 0.01),
+    industry=st.sampled_from(INDUSTRIES),
+)
+def test_moving_a_small_polygon_inside_one_unit_never_changes_its_verdict(
+    index: ZoningIndex, code: str, fx: float, fy: float, size: float, industry: str
+) -> None:
+    geom, _, _ = UNIT_BOXES[code]
+    x0, y0, x1, y1 = geom.bounds
+    x = x0 + EPS + fx * (x1 - x0 - size - 2 * EPS)
+    y = y0 + EPS + fy * (y1 - y0 - size - 2 * EPS)
+    site = box(x, y, x + size, y + size)
+    if any(p.intersects(site) for p in PROTECTED):
+        return
+    ref = REFERENCE[code]
+    reference = box(ref.x, ref.y, ref.x + size, ref.y + size)
+    here = index.screen(Project("p", site, industry, emissions={"SO2": 1.0}))
+    there = index.screen(Project("p", reference, industry, emissions={"SO2": 1.0}))
+    assert _applied(here) == [code] and here.units[0].relation is Relation.INSIDE
+    assert here.verdict is there.verdict
+    assert here.units[0].share == pytest.approx(1.0)
