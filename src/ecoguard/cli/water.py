@@ -220,9 +220,9 @@ def import_(
     fmt: FormatOption = OutputFormat.table,
     errors_out: ErrorsOption = None,
 ) -> None:
-    """Store section measurements in the time-series table ``water_readings``.
+    """Store section measurements in the time-series table water_readings.
 
-    Classes the file publishes (CNEMC 水质类别) go to ``water_published_classes``.
+    Classes the file publishes (CNEMC 水质类别) go to water_published_classes.
 
     Keys are region, section, parameter and time: re-importing a file inserts nothing. Refused
     cells and rows are listed (file, row, field, rule); the rest of the file still lands.
