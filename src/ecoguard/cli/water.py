@@ -321,9 +321,9 @@ def sections_(
 ) -> None:
     """A section-attributes skeleton (name,region,basin,type,target_class) from a file.
 
-    ``type`` and ``target_class`` are left for you to fill; beside them are what the name
+    type and target_class are left for you to fill; beside them are what the name
     suggests, which type reproduces the file's published classes, and whether the type changes
-    any class at all. Fill in, then pass the file to ``classify``/``assess`` with --sections.
+    any class at all. Fill in, then pass the file to classify/assess with --sections.
     """
     got = _read(path, source, year, mapping, None, sheet)
     classified = classify_samples(got.wide()).table
