@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,50 @@ def expected_marks(items: list[dict[str, Any]]) -> Counter[str]:
     return out
 
 
+def half_even(value: float, quantum: str) -> str:
+    """GB/T 8170 rounding of the decimal value, as the page shows it."""
+    return str(Decimal(str(value)).quantize(Decimal(quantum), rounding=ROUND_HALF_EVEN))
+
+
+def percent(share: float) -> str:
+    return half_even(float(Decimal(str(share)) * 100), "0.1") + "%"
+
+
+def check_year_to_date(page: Any, api: Any, items: list[dict[str, Any]]) -> None:
+    """KPIs, ranking and calendar show what the API computes for the same period."""
+    page.wait_for_function("() => window.__ecoguardOverviewReady !== undefined", timeout=120_000)
+    last = max(dt.datetime.fromisoformat(it["time"]) for it in items)
+    day = last.astimezone(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    period = f"start={day[:4]}-01-01&end={day}"
+    summary = api.get(f"/air/summary?{period}")
+    shown = page.locator("[data-test=kpi-good-current]").inner_text()
+    assert shown == percent(summary["current"]["good_day_share"])
+    previous = page.locator("[data-test=kpi-good-previous]").inner_text()
+    assert previous == percent(summary["previous"]["good_day_share"])
+    pm = page.locator("[data-test=kpi-pm25-current]").inner_text()
+    assert pm.split()[0] == half_even(summary["current"]["pm2_5"], "1")
+
+    ranking = api.get(f"/air/ranking?{period}")["items"]
+    rows = page.locator("[data-test=ranking-table] .el-table__body-wrapper .el-table__row")
+    assert rows.count() == len(ranking)
+    first = rows.first.inner_text()
+    assert ranking[0]["city"] in first and f"{ranking[0]['composite_index']:.2f}" in first
+
+    city = page.locator("[data-test=overview]").get_attribute("data-calendar-city")
+    days = api.get(f"/air/daily?by=city&code={city}&{period}")["items"]
+    page.wait_for_timeout(600)
+    cells = Counter(
+        f.upper()
+        for f in page.eval_on_selector_all(
+            "[data-test=aqi-calendar] svg path", "els => els.map(e => e.getAttribute('fill'))"
+        )
+        if f
+    )
+    want = Counter(HJ633_COLOURS[d["level"] - 1] for d in days if d["level"])
+    for colour, n in want.items():  # one cell per day (+1 for the legend's swatch)
+        assert cells[colour] in (n, n + 1), (colour, cells[colour], n)
+
+
 def test_sign_in_is_required_and_a_wrong_password_is_refused(page: Any, base_url: str) -> None:
     page.goto(base_url + "/air/overview")
     page.wait_for_selector("[data-test=login-submit]")
@@ -106,6 +151,9 @@ def test_provincial_analyst_sees_the_whole_province(signed_in: Any, api_as: Any)
     colours = [legend.nth(i).get_attribute("data-color") for i in range(6)]
     names = [legend.nth(i).inner_text().split(" ")[0] for i in range(6)]
     assert colours == HJ633_COLOURS and names == HJ633_NAMES
+
+    if api.status("/air/latest") == 200 and items and items[0].get("time"):
+        check_year_to_date(page, api, items)
 
     # a provincial analyst may read the registry but not change it
     page.click("[data-test=menu-registry-air-stations]")
