@@ -21,6 +21,8 @@ from ecoguard.registry.models import AuditLog
 #: Columns whose values never enter the audit log.
 SECRET_COLUMNS = frozenset({"password_hash", "access_password"})
 MASK = "***"
+#: Operational columns: an update touching only these is not a registry change.
+OPERATIONAL_COLUMNS = frozenset({"last_seen", "connection_state", "updated_at"})
 #: Columns too large to copy into every audit row: recorded by digest and length.
 LARGE_COLUMNS = frozenset({"boundary_geojson"})
 
@@ -84,8 +86,16 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
             continue
         before = None if action == "create" else _state(obj, previous=True)
         after = None if action == "delete" else _state(obj, previous=False)
-        if action == "update" and before == after:
-            continue
+        if action == "update":
+            insp = inspect(obj)
+            changed = {
+                a.key for a in insp.mapper.column_attrs if insp.attrs[a.key].history.has_changes()
+            }
+            if changed <= OPERATIONAL_COLUMNS:
+                continue
+            assert after is not None
+            for key in changed & SECRET_COLUMNS:
+                after[key] = MASK + " (changed)"
         rows.append(
             {
                 "at": now,
