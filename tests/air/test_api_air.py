@@ -125,3 +125,14 @@ def test_daily_ranking_and_summary_are_scoped(client: TestClient) -> None:
     assert summary["previous"]["cities"] == 0  # no data a year earlier in this store
     other = client.get(f"/api/v1/air/daily?by=city&code=653200&{q}", headers=urumqi)
     assert other.status_code == 404
+
+
+def test_assessment_per_city_and_station(client: TestClient) -> None:
+    q = f"start={DAY}&end={DAY}"
+    urumqi = _headers(client, "urumqi")
+    city = client.get(f"/api/v1/air/assess?by=city&{q}", headers=urumqi).json()
+    assert [i["code"] for i in city["items"]] == ["650100"]
+    item = city["items"][0]
+    assert item["name"] == "乌鲁木齐市" and "pm2_5_p95" in item and "o3_p90" in item
+    stations = client.get(f"/api/v1/air/assess?by=station&{q}", headers=urumqi).json()["items"]
+    assert {s["code"] for s in stations} == {s.code for s in DEMO_STATIONS if s.city == "乌鲁木齐"}

@@ -18,6 +18,8 @@ from fastapi import Path as PathParam
 
 from ecoguard.air.daily import (
     assess_cities,
+    assess_period,
+    daily_aqi_matrix,
     daily_report_rows,
     read_hourly_cube,
     station_daily_values,
@@ -34,6 +36,8 @@ from ecoguard.air.network import city_assessment_points, region_names
 from ecoguard.api.deps import RepoDep, ScopeDep, SettingsDep
 from ecoguard.api.problems import ERROR_RESPONSES
 from ecoguard.api.schemas.air import (
+    Assessment,
+    AssessmentRow,
     CityRank,
     CityRanking,
     Concentrations,
@@ -244,6 +248,42 @@ def daily_reports(
     result = assess_cities(store, points, start, end)
     return DailyReports(
         items=[_daily_item(r, names.get(r["code"], r["code"])) for r in result.report]
+    )
+
+
+@router.get("/assess")
+def assessment(
+    repo: RepoDep,
+    settings: SettingsDep,
+    start: Annotated[dt.date, Query(description="First day (CST).")],
+    end: Annotated[dt.date, Query(description="Last day (CST).")],
+    by: ReportUnit = ReportUnit.city,
+) -> Assessment:
+    """HJ 663 statistics of the period for the stations or cities in the caller's scope.
+
+    Per pollutant: valid days, mean, the HJ 663 percentile, days over the 24-h (O3 8-h) limit and
+    the exceedance multiple; per unit: the good-day share and the composite index.
+    """
+    _period(start, end)
+    store = _store(settings)
+    if by is ReportUnit.city:
+        points, names = _points(repo)
+        rows = assess_cities(store, points, start, end).assessment
+    else:
+        stations = {s.code: s.name for s in repo.session.scalars(repo.select(AirStation))}
+        daily = station_daily_values(read_hourly_cube(store, start, end, sorted(stations)))
+        report = daily_report_rows(daily)
+        n_days = (end - start).days + 1
+        rows = (
+            assess_period(daily, daily_aqi_matrix(report, daily.units, n_days, start))
+            if daily.units
+            else []
+        )
+        names = stations
+    return Assessment(
+        start=start,
+        end=end,
+        items=[AssessmentRow(name=names.get(r["code"], r["code"]), **r) for r in rows],
     )
 
 

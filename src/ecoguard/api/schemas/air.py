@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class Concentrations(BaseModel):
@@ -164,3 +164,29 @@ class PeriodComparison(BaseModel):
 
     current: PeriodFigures
     previous: PeriodFigures
+
+
+class AssessmentRow(BaseModel):
+    """HJ 663 statistics of one station or city over a period.
+
+    Besides the fields below, each pollutant ``p`` in ``so2, no2, co, o3, pm10, pm2_5`` has
+    ``p_valid_days``, ``p_mean``, ``p_p98``/``p_p95``/``p_p90`` (the HJ 663 percentile),
+    ``p_days_over`` and ``p_multiple`` (exceedance multiple of the item against its limit).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    name: str
+    days_with_aqi: int
+    good_day_share: float | None
+    composite_index: float | None
+    limits: str
+
+
+class Assessment(BaseModel):
+    """The assessment of a period."""
+
+    start: dt.date
+    end: dt.date
+    items: list[AssessmentRow]
