@@ -109,14 +109,16 @@ async def drive(
         logger = Logger(device)
         pkts = [logger.next_packet() for _ in range(per_logger)]
         frames.append([(p.qn or "", logger.frame(p)) for p in pkts])
-    waiting: dict[str, float] = {}
+    waiting: list[dict[str, float]] = [{} for _ in fleet]  # QNs are unique per logger only
     latencies: list[float] = []
     conns: list[_Conn] = []
     for i in range(0, len(fleet), 50):  # open in steps, like loggers coming online
         opened = await asyncio.gather(
             *(
-                loop.create_connection(lambda: _Conn(waiting, latencies), "127.0.0.1", port)
-                for _ in fleet[i : i + 50]
+                loop.create_connection(
+                    lambda j=j: _Conn(waiting[j], latencies), "127.0.0.1", port
+                )
+                for j in range(i, min(i + 50, len(fleet)))
             )
         )
         conns += [c for _, c in opened]
@@ -133,16 +135,16 @@ async def drive(
         while pointer < len(schedule) and schedule[pointer][0] <= now:
             _, j, k = schedule[pointer]
             qn, frame = frames[j][k]
-            waiting[qn] = time.perf_counter()
+            waiting[j][qn] = time.perf_counter()
             transport = conns[j].transport
-            assert transport is not None
-            transport.write(frame)
-            sent += 1
+            if transport is not None and not transport.is_closing():
+                transport.write(frame)
+                sent += 1
             pointer += 1
         await asyncio.sleep(0.002)
     send_elapsed = time.perf_counter() - start
     deadline = time.perf_counter() + 10
-    while waiting and time.perf_counter() < deadline:
+    while any(waiting) and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
     for c in conns:
         if c.transport is not None:
@@ -153,7 +155,7 @@ async def drive(
 def scrape(port: int) -> str:
     import socket
 
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         s.sendall(b"GET /metrics HTTP/1.1\r\n\r\n")
         data = b""
         while chunk := s.recv(65536):

@@ -33,7 +33,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecoguard.ingest.hj212.codec import Packet, Reason, Refusal, build_frame, decode
+from ecoguard.ingest.hj212.codec import (
+    Packet,
+    Reason,
+    Refusal,
+    build_frame,
+    decode,
+    decode_many,
+)
 from ecoguard.ingest.hj212.directory import DeviceDirectory, JsonDeviceDirectory
 from ecoguard.ingest.hj212.factors import ANSWER_CNS, HEARTBEAT_CNS
 from ecoguard.ingest.hj212.frame import Framer, Junk
@@ -44,6 +51,8 @@ __all__ = ["Gateway", "GatewayConfig", "answer_frame", "main"]
 
 _QNRTN = {Reason.WRONG_PASSWORD: 3, Reason.UNKNOWN_MN: 4, Reason.UNSUPPORTED_COMMAND: 8}
 """QnRtn codes of HJ 212-2017 Table 7 for refusals that can be answered."""
+_BATCH_DECODE = 200
+"""From this many frames in one loop pass on, CRCs are computed in one vectorised pass."""
 _NOTIFICATIONS = frozenset({"1013"})
 """Device notifications answered with 9013 (2017 §6.5: notification, 2 steps)."""
 
@@ -187,6 +196,8 @@ class Gateway:
         self.devices: dict[str, DeviceState] = {}
         self.connections: set[_Connection] = set()
         self._pending: list[tuple[WalRecord, _Connection | None, bytes | None, float]] = []
+        self._inbox: list[tuple[_Connection, bytes | Junk, float, float]] = []
+        self._inbox_scheduled = False
         self._wake = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal")
         self._tasks: list[asyncio.Task[None]] = []
@@ -325,11 +336,37 @@ class Gateway:
         conn.close()
 
     def handle(self, conn: _Connection, item: bytes | Junk, received_at: float, now: float) -> None:
-        """Judge one framed item and act on it (quarantine, log, answer)."""
-        if isinstance(item, Junk):
-            self._quarantine(conn, item.refusal, item.raw, received_at)
-            return
-        result = decode(item, keys=self._key)
+        """Queue one framed item; items of one event-loop pass are judged together."""
+        self._inbox.append((conn, item, received_at, now))
+        if not self._inbox_scheduled:
+            self._inbox_scheduled = True
+            asyncio.get_running_loop().call_soon(self._drain_inbox)
+
+    def _drain_inbox(self) -> None:
+        """Decode everything received in this loop pass (one vectorised CRC pass for many
+        frames, :func:`decode_many`), then act on each item in arrival order."""
+        inbox, self._inbox = self._inbox, []
+        self._inbox_scheduled = False
+        frames = [item for _, item, _, _ in inbox if isinstance(item, bytes)]
+        if len(frames) >= _BATCH_DECODE:
+            results = iter(decode_many(frames, keys=self._key))
+        else:
+            results = iter([decode(f, keys=self._key) for f in frames])
+        for conn, item, received_at, now in inbox:
+            if isinstance(item, Junk):
+                self._quarantine(conn, item.refusal, item.raw, received_at)
+            else:
+                self._judge(conn, item, next(results), received_at, now)
+
+    def _judge(
+        self,
+        conn: _Connection,
+        item: bytes,
+        result: Packet | Refusal,
+        received_at: float,
+        now: float,
+    ) -> None:
+        """Act on one decoded frame: quarantine, log, answer."""
         if isinstance(result, Refusal):
             self._quarantine(conn, result, item, received_at)
             if result.packet is not None and result.packet.needs_answer:
