@@ -119,6 +119,7 @@ def test_classify_cnemc_layout_with_section_type_and_xlsx(tmp_path: Path, home: 
     (row,) = json.loads(lake.stdout)
     assert (row["water_class"], row["agrees"], row["deciding"]) == ("Ⅱ", True, "tp")
     assert row["type_source"] == "option"
+    assert row["rules"] == "GB 3838-2002; 环办〔2011〕22号 (21 items)"
 
     out = tmp_path / "classes.xlsx"
     xlsx = runner.invoke(
@@ -260,6 +261,7 @@ def test_manual_items_decide_by_default_but_not_with_automatic(tmp_path: Path, h
     )  # fmt: skip
     (row,) = json.loads(automatic.stdout)
     assert (row["water_class"], row["deciding"]) == ("Ⅱ", "codmn,nh3_n,tp")
+    assert row["rules"] == "GB 3838-2002; 环办〔2011〕22号 (ph,do,codmn,nh3_n,tp)"
 
 
 def test_region_assessment_ends_with_all_sections_together(tmp_path: Path, home: Path) -> None:

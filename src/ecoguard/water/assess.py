@@ -30,7 +30,7 @@ from ecoguard.standards.water_assessment import (
     period_means,
 )
 from ecoguard.timeseries.store import TimeseriesStore
-from ecoguard.water.classify import classify_samples
+from ecoguard.water.classify import classify_samples, rules_label
 from ecoguard.water.sections import SectionTable
 from ecoguard.water.store import load_readings
 
@@ -240,6 +240,7 @@ def _groups(
                 if len(with_target)
                 else None,
             }
+        row["rules"] = f"{rules_label(items)}; 重度污染 {rule.value}"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -282,7 +283,7 @@ def assess(
     if by is GroupBy.SECTION:
         keep = [
             "region", "basin", "section", "section_type", "water_class", "description",
-            "deciding", "target_class", "meets_target", "exceedances", "samples", "note",
+            "deciding", "target_class", "meets_target", "exceedances", "samples", "note", "rules",
         ]  # fmt: skip
         table = now[keep + [c for c in items if c in now.columns]] if not now.empty else now
         if not now.empty:

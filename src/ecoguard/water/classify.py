@@ -15,6 +15,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from ecoguard.standards import gb3838, water_assessment
 from ecoguard.standards.gb3838 import (
     CLASS_STYLE,
     SectionClasses,
@@ -47,6 +48,7 @@ RESULT_COLUMNS: Final = (
     "agrees",
     "note",
     "at_limit",
+    "rules",
     "source_row",
 )
 
@@ -126,6 +128,7 @@ def classify_samples(
     source_rows = column("source_row", None)
     times = column("time", None)
     values = {code: wide[code].to_numpy(dtype=np.float64) for code in items if code in wide.columns}
+    rules = rules_label(items)
     resolved: dict[tuple[str, str, str], tuple[SectionInfo | None, SectionType | None, str]] = {}
     rows: list[dict[str, object]] = []
     unknown = 0
@@ -205,11 +208,20 @@ def classify_samples(
                 "agrees": agrees,
                 "note": note,
                 "at_limit": edge,
+                "rules": rules,
                 "source_row": int(source_rows[i]) if source_rows[i] is not None else i + 2,
             }
         )
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     return Classified(table=table, unknown_type=unknown, disagreements=disagreements)
+
+
+def rules_label(items: Sequence[str]) -> str:
+    """Rule sets a result was computed by: ``GB 3838-2002; 环办〔2011〕22号 (21 items)``."""
+    which = (
+        f"{len(items)} items" if tuple(items) == water_assessment.CLASS_ITEMS else ",".join(items)
+    )
+    return f"{gb3838.RULE_SET}; {water_assessment.RULE_SET} ({which})"
 
 
 def _at_limit(
