@@ -259,12 +259,9 @@ def test_station_page_shows_hourly_series_and_validity_gaps(signed_in: Any, api_
     total_text = page.locator("[data-test=gaps] .el-tag").first.inner_text()
     total = int(re.search(r"/\s*(\d+)", total_text).group(1))
     first = dt.datetime.fromisoformat(f"{start}T00:00:00+08:00")
-    last = min(
-        dt.datetime.fromisoformat(f"{end}T23:00:00+08:00"),
-        dt.datetime.fromisoformat(
-            items[0]["time"]
-        ),  # hours after the latest stored one are not gaps
-    )
+    # hours after the latest stored one are not gaps
+    latest = dt.datetime.fromisoformat(items[0]["time"])
+    last = min(dt.datetime.fromisoformat(f"{end}T23:00:00+08:00"), latest)
     assert total == (last - first) // dt.timedelta(hours=1) + 1
     assert shown_gaps == total - len(valid)
     # the bars are coloured by HJ 633 level
@@ -275,7 +272,23 @@ def test_station_page_shows_hourly_series_and_validity_gaps(signed_in: Any, api_
         )
         if f
     )
-    assert any(c in fills for c in HJ633_COLOURS)
+    want = Counter(HJ633_COLOURS[it["level"] - 1] for it in series if it["level"])
+    for colour, n in want.items():  # one bar per valid hour (+1 for the level's legend swatch)
+        assert fills[colour] in (n, n + 1), (colour, fills[colour], n)
+
+    # the daily report: one row per day, AQI coloured as the API's level
+    if api.status(f"/air/daily?by=station&code={code}&start={start}&end={end}") == 200:
+        days = api.get(f"/air/daily?by=station&code={code}&start={start}&end={end}")["items"]
+        rows = page.locator("[data-test=daily-table] .el-table__body-wrapper .el-table__row")
+        page.wait_for_function(
+            "n => document.querySelectorAll("
+            "'[data-test=daily-table] .el-table__body-wrapper .el-table__row').length === n",
+            arg=len(days),
+        )
+        for i, d in enumerate(days):
+            chip = rows.nth(i).locator(".aqi-chip")
+            assert rows.nth(i).inner_text().startswith(str(d["date"]))
+            assert chip.get_attribute("data-level") == (str(d["level"]) if d["level"] else "")
 
 
 def test_language_switch_to_english_and_back(signed_in: Any) -> None:
