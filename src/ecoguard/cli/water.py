@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ecoguard.cli.output import OutputFormat, write_rows
 from ecoguard.config import get_settings
@@ -232,21 +233,36 @@ def import_(
     summary: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for path in paths:
-        got = _read(path, source, year, mapping, interval, sheet)
-        result = save_readings(store, got.readings)
-        published = save_published_classes(store, got.samples, path.name)
-        problems.extend(got.problems)
-        summary.append(
-            {
-                "file": path.name,
-                "samples": len(got.samples),
-                "readings": result.offered,
-                "inserted": result.inserted,
-                "already_stored": result.duplicates,
-                "published_classes": published.inserted,
-                "refused": len(got.problems),
-            }
-        )
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
+    with Progress(
+        TextColumn("[bold]importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[name]}"),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("files", total=len(paths), name="")
+        for path in paths:
+            progress.update(task, name=path.name)
+            got = _read(path, source, year, mapping, interval, sheet)
+            result = save_readings(store, got.readings)
+            published = save_published_classes(store, got.samples, path.name)
+            problems.extend(got.problems)
+            summary.append(
+                {
+                    "file": path.name,
+                    "samples": len(got.samples),
+                    "readings": result.offered,
+                    "inserted": result.inserted,
+                    "already_stored": result.duplicates,
+                    "published_classes": published.inserted,
+                    "refused": len(got.problems),
+                }
+            )
+            progress.update(task, advance=1)
     write_rows(summary, fmt, title="water import")
     _report(problems, errors_out)
     if problems:
