@@ -637,10 +637,8 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules) -> AqiReport:
     complete = np.empty(n, dtype=np.bool_)
     published = np.empty(n, dtype=np.bool_)
     above_bits = np.empty(n, dtype=np.uint8)
-    so2_from_24h = "so2_1h" in required and rules.so2_above == NA
 
     has_so2_24h = "so2_24h" in optional and "so2_24h" in flat
-    rule_bits = np.uint8(_BIT["so2"] | _BIT["o3"]) if rules.edition is Edition.HJ633_2012 else 0
     bits = [np.uint8(_BIT[p]) for p in POLLUTANTS]
 
     scratch = _Scratch.of(min(n, _CHUNK))
@@ -651,20 +649,22 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules) -> AqiReport:
         above = above_bits[sl]
         above[:] = 0
         out = {k: iaqi[source[k]][sl] for k in required}
-        if has_so2_24h:
-            out["so2_24h"] = np.empty(sl.stop - sl.start, dtype=np.int16)
+        ruled: dict[str, NDArray[np.bool_]] = {}  # 2012 rows under the > 800 rules
         for k, codes in out.items():
             _index(kernels[k], flat[k][sl], codes, scratch)
             if codes.min() == _ABOVE:  # rare: one reduction instead of a mask per column
-                _resolve_above(column[k], codes, above, rules.so2_above, rules.o3_above)
+                mask = _resolve_above(column[k], codes, above, rules.so2_above, rules.o3_above)
+                if mask is not None and column[k] in ("so2_1h", "o3_8h") and codes[mask][0] == NA:
+                    ruled[column[k]] = mask
         done = complete[sl]
         req = [out[k] for k in required]
         lowest = np.minimum(req[0], req[1])
         for v in req[2:]:
             np.minimum(lowest, v, out=lowest)
         np.greater_equal(lowest, 0, out=done)
-        if rule_bits and (above & rule_bits).any():
-            _apply_2012_rules(out, above, done, required, so2_from_24h)
+        if ruled:
+            so2_24h = flat["so2_24h"][sl] if has_so2_24h else None
+            _apply_2012_rules(out, ruled, done, required, so2_24h)
         if rules.o3_split:
             # 2012 Table 1 note 3 (O3 8-h > 800 -> O3 from its 1-h value): NA-ignoring maximum.
             np.maximum(iaqi["o3_1h"][sl], iaqi["o3_8h"][sl], out=iaqi["o3"][sl])
@@ -719,26 +719,31 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules) -> AqiReport:
 
 def _apply_2012_rules(
     out: dict[str, NDArray[np.int16]],
-    above: NDArray[np.uint8],
+    ruled: dict[str, NDArray[np.bool_]],
     done: NDArray[np.bool_],
     required: tuple[str, ...],
-    so2_from_24h: bool,
+    so2_24h: NDArray[np.float64] | None,
 ) -> None:
     """HJ 633-2012 notes 2 and 3 on the (rare) rows where SO2 1-h or O3 8-h exceed 800."""
-    if so2_from_24h:
-        # Table 1 note 2: SO2 1-h > 800 -> the SO2 IAQI is reported from the 24-h mean.
-        rows = np.flatnonzero(((above & _BIT["so2"]) != 0) & (out["so2_1h"] == NA))
-        if rows.size:
-            so2 = out["so2_1h"]
-            so2[rows] = out["so2_24h"][rows] if "so2_24h" in out else NA
-    # complete = every required indicator has an IAQI, where a rule-suppressed O3 8-h counts
-    rows = np.flatnonzero((above & np.uint8(_BIT["so2"] | _BIT["o3"])) != 0)
-    ok = np.ones(rows.size, dtype=np.bool_)
-    o3_rule = (above[rows] & _BIT["o3"]) != 0
-    for k in required:
-        v = out[k][rows]
-        ok &= (v != NA) | (o3_rule if k in ("o3_8h", "o3_8h_max") else False)
-    done[rows] = ok
+    if "so2_1h" in ruled:
+        # Table 1 note 2: SO2 1-h > 800 -> the SO2 IAQI is reported from the 24-h mean,
+        # indexed here for these rows only (NA when no 24-h mean is given).
+        rows = np.flatnonzero(ruled["so2_1h"])
+        so2 = out["so2_1h"]
+        if so2_24h is None:
+            so2[rows] = NA
+        else:
+            codes = np.empty(rows.size, dtype=np.int16)
+            _index(_kernel(Edition.HJ633_2012, "so2_24h"), so2_24h[rows], codes,
+                   _Scratch.of(rows.size))  # fmt: skip
+            _resolve_above("so2_24h", codes, None, NA, NA)
+            so2[rows] = codes
+        done[rows] = np.all([out[k][rows] != NA for k in required], axis=0)
+    if "o3_8h" in ruled:
+        # Table 1 note 3: no O3 8-h IAQI, O3 is indexed by its 1-h value; the row stays complete
+        rows = np.flatnonzero(ruled["o3_8h"])
+        others = [out[k][rows] != NA for k in required if k not in ("o3_8h", "o3_8h_max")]
+        done[rows] = np.all(others, axis=0)
 
 
 def hourly_report(conc: Mapping[str, ArrayLike], edition: Edition) -> AqiReport:
