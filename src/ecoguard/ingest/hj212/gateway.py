@@ -83,6 +83,8 @@ class GatewayConfig:
         Close after this many consecutive unknown-MN / wrong-PW packets.
     mover : bool
         Start the mover process.
+    max_queue : int
+        Records waiting for a group commit beyond which reading pauses on every connection.
     fsync : bool
         ``False`` only to measure the floor without durability.
     """
@@ -99,6 +101,7 @@ class GatewayConfig:
     max_auth_failures: int = 3
     mover: bool = True
     fsync: bool = True
+    max_queue: int = 20_000
 
 
 def answer_frame(packet: Packet, cn: str, cp: str = "") -> bytes:
@@ -161,7 +164,7 @@ class _Connection(asyncio.Protocol):
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
-        if self.transport is not None and not self.closed:
+        if self.transport is not None and not self.closed and not self.gateway.paused:
             self.transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -198,6 +201,7 @@ class Gateway:
         self._pending: list[tuple[WalRecord, _Connection | None, bytes | None, float]] = []
         self._inbox: list[tuple[_Connection, bytes | Junk, float, float]] = []
         self._inbox_scheduled = False
+        self._reading_paused = False
         self._wake = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal")
         self._tasks: list[asyncio.Task[None]] = []
@@ -256,6 +260,9 @@ class Gateway:
             )
         )
         self.m_closed = r.add(Counter("hj212_connections_closed_total", "Closes, by cause."))
+        self.m_overload = r.add(
+            Counter("hj212_overload_pauses_total", "Times reading was paused for the WAL.")
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -318,10 +325,17 @@ class Gateway:
 
     # ------------------------------------------------------------------ connections
 
+    @property
+    def paused(self) -> bool:
+        """Reading is paused on every connection (commit queue over ``max_queue``)."""
+        return self._reading_paused
+
     def opened(self, conn: _Connection) -> None:
         """A logger connected."""
         self.connections.add(conn)
         self.m_conn_total.inc()
+        if self._reading_paused and conn.transport is not None:
+            conn.transport.pause_reading()
 
     def lost(self, conn: _Connection) -> None:
         """A connection ended."""
@@ -421,6 +435,8 @@ class Gateway:
             answer = answer_frame(packet, "9013" if cn in _NOTIFICATIONS else "9014")
         self._pending.append((WalRecord("P", received_at, conn.peer, item), conn, answer, now))
         self._wake.set()
+        if len(self._pending) > self.config.max_queue and not self._reading_paused:
+            self._pause_all()
 
     def _key(self, mn: str) -> bytes | None:
         device = self.directory.lookup(mn)
@@ -483,6 +499,23 @@ class Gateway:
                     conn.send(answer)
                     self.m_ack_latency.observe(done - t0)
             self.m_acks.inc(sum(1 for b in batch if b[2] is not None), cn="9014")
+            if self._reading_paused and len(self._pending) < self.config.max_queue // 2:
+                self._resume_all()
+
+    def _pause_all(self) -> None:
+        """Overload: stop reading from every connection until the commit queue drains, so
+        that TCP flow control pushes back on the loggers instead of latency growing."""
+        self._reading_paused = True
+        self.m_overload.inc()
+        for conn in self.connections:
+            if conn.transport is not None and not conn.closed:
+                conn.transport.pause_reading()
+
+    def _resume_all(self) -> None:
+        self._reading_paused = False
+        for conn in self.connections:
+            if conn.transport is not None and not conn.closed:
+                conn.transport.resume_reading()
 
     # ------------------------------------------------------------------ housekeeping
 

@@ -133,9 +133,12 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def read_records(
-    folder: Path, start: RecordId, *, limit: int = 1_000_000
+    folder: Path, start: RecordId, *, limit: int = 1_000_000, max_bytes: int = 64 * 1024 * 1024
 ) -> Iterator[tuple[RecordId, RecordId, WalRecord]]:
     """Yield ``(id, next_position, record)`` for valid records from ``start`` on.
+
+    At most ``limit`` records and ``max_bytes`` bytes of one segment are read per call (the
+    caller resumes from the last ``next_position``).
 
     A segment is read up to its first invalid or incomplete record (a torn tail, or bytes
     still being written): past a torn tail of an older segment, reading continues in the next
@@ -144,23 +147,26 @@ def read_records(
     numbers = [n for n in segments(folder) if n >= start[0]]
     count = 0
     for index, number in enumerate(numbers):
-        offset = start[1] if number == start[0] else 0
+        base = start[1] if number == start[0] else 0
         try:
-            data = _segment_path(folder, number).read_bytes()
+            with _segment_path(folder, number).open("rb") as f:
+                f.seek(base)
+                data = f.read(max_bytes)
         except FileNotFoundError:
             continue
+        offset = 0
         while offset + _HEAD.size <= len(data):
             length, crc = _HEAD.unpack_from(data, offset)
             end = offset + _HEAD.size + length
             payload = data[offset + _HEAD.size : end]
             if end > len(data) or zlib.crc32(payload) != crc:
                 break
-            yield (number, offset), (number, end), _decode_payload(payload)
+            yield (number, base + offset), (number, base + end), _decode_payload(payload)
             count += 1
             offset = end
             if count >= limit:
                 return
-        if index == len(numbers) - 1:
+        if index == len(numbers) - 1 or len(data) == max_bytes:
             return
 
 
