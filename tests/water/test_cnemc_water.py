@@ -68,7 +68,7 @@ def test_a_bad_cell_is_reported_and_its_neighbours_kept(tmp_path: Path) -> None:
         (4, "断面名称", "section name is empty"),
         (5, "水质类别", "not a class Ⅰ-Ⅴ or 劣Ⅴ"),
     ]
-    assert "water_2026-02-04.csv:2: 氨氮(mg/L)='abc'" in str(got.problems[0])
+    assert str(got.problems[0]) == "water_2026-02-04.csv:2: 氨氮(mg/L): not a number (got 'abc')"
     # Row 2 keeps its other cells; row 5 keeps its values without an official class.
     assert set(got.readings.loc[got.readings.source_row == 2, "parameter"]) >= {"tp", "do"}
     assert got.samples.set_index("section").loc["二团", "official_class"] == 0

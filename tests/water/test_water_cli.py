@@ -182,8 +182,14 @@ def test_flagged_readings_are_stored_but_left_out_of_means(tmp_path: Path, home:
     )
     result = runner.invoke(app, ["water", "import", str(path), "--format", "json"])
     assert result.exit_code == 1  # the unknown flag Q is reported
-    assert "flags.csv:5: flag='Q': unknown data flag" in result.stderr
+    assert "flags.csv:5: flag: unknown data flag" in result.stderr
     assert json.loads(result.stdout)[0]["inserted"] == 4  # all stored, Q as X (rejected)
+    from ecoguard.timeseries.store import TimeseriesStore
+
+    kept = TimeseriesStore(home / "timeseries").read("quarantine").to_pylist()
+    assert [(q["kind"], q["file"], q["row"], q["field"], q["value"]) for q in kept] == [
+        ("water", "flags.csv", 5, "flag", "Q")
+    ]
     sections = tmp_path / "s.csv"
     sections.write_text("name,type,basin,target_class\nD,river,,\n", encoding="utf-8")
     month = runner.invoke(

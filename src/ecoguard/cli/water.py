@@ -37,7 +37,7 @@ from ecoguard.water.sections import (
     registry_sections,
     suggest_attributes,
 )
-from ecoguard.water.store import save_published_classes, save_readings
+from ecoguard.water.store import quarantine, save_published_classes, save_readings
 
 app = typer.Typer(
     help="Surface water (GB 3838-2002): import, classify, assess.", no_args_is_help=True
@@ -223,7 +223,8 @@ def import_(
 ) -> None:
     """Store section measurements in the time-series table water_readings.
 
-    Classes the file publishes (CNEMC 水质类别) go to water_published_classes.
+    Classes the file publishes (CNEMC 水质类别) go to water_published_classes; refused cells
+    and rows go to the quarantine (kind 'water') with their reason.
 
     Keys are region, section, parameter and time: re-importing a file inserts nothing. Refused
     cells and rows are listed (file, row, field, rule); the rest of the file still lands.
@@ -251,6 +252,7 @@ def import_(
             result = save_readings(store, got.readings)
             published = save_published_classes(store, got.samples, path.name)
             problems.extend(got.problems)
+            quarantine(store, got.problems)
             summary.append(
                 {
                     "file": path.name,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from ecoguard.ingest.errors import RowError
 from ecoguard.standards.gb3838 import ITEMS, WaterClass
 
 CST: Final = ZoneInfo("Asia/Shanghai")
@@ -109,32 +110,8 @@ READING_COLUMNS: Final = (
 )
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One rejected cell or row.
-
-    Attributes
-    ----------
-    file : str
-        File name.
-    row : int
-        1-based line number in the file (the header is line 1).
-    field : str
-        Column name as it appears in the file.
-    rule : str
-        What was wrong, in words.
-    value : str
-        The offending text.
-    """
-
-    file: str
-    row: int
-    field: str
-    rule: str
-    value: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.row}: {self.field}={self.value!r}: {self.rule}"
+#: A refused cell or row (file, row, field, rule, value): the project-wide reader error.
+Problem = RowError
 
 
 @dataclass
