@@ -108,6 +108,9 @@ def test_total_nitrogen_does_not_decide_the_published_class(
         water_file.wide(), sections=sections, items=(*AUTO_STATION_ITEMS, "tn")
     )
     assert with_tn.disagreements == 536
+    table = with_tn.table
+    lakes = table[(table["section_type"] == "lake") & (table["official_class"] != "")]
+    assert (len(lakes), int((lakes["agrees"] == False).sum())) == (34, 23)  # noqa: E712
 
 
 def test_the_name_alone_would_type_sections_wrongly(

@@ -31,14 +31,17 @@ from ecoguard.standards.gb3838 import (
 RULE_SET: Final = "环办〔2011〕22号"
 
 #: The 21 items that decide a section's class: Table 1 of GB 3838-2002 without water temperature,
-#: total nitrogen and faecal coliforms (national method section 2; [2] in reference/water.md).
+#: total nitrogen and faecal coliforms (national method section 2; [2] in reference/water.md, and
+#: the same list in MEE's 《地表水环境质量监测数据统计技术规定（试行）》 2020, as reprinted).
 CLASS_ITEMS: Final[tuple[str, ...]] = tuple(
     spec.code for spec in TABLE_1 if spec.code not in {"tn", "fecal_coliform"}
 )
 
 #: Items that decide the class published by CNEMC's automatic-station platform. Found on the
-#: 2026-02-04 snapshot: pH, DO, CODMn, NH3-N and TP reproduce all 593 official classes (with the
-#: section type), while adding TN would change 536 of them. TN is reported, not classified.
+#: 2026-02-04 snapshot: pH, DO, CODMn, NH3-N and TP reproduce 591 of 593 official classes (the
+#: other two are explained in docs/water-acceptance.md), while adding TN would change 536 of them
+#: (23 of the 34 lake rows if added for lakes only). The same five are named by provincial
+#: automatic-station reports (e.g. Jiangsu DEE weekly report 2025-04-30). TN is reported only.
 AUTO_STATION_ITEMS: Final[tuple[str, ...]] = ("ph", "do", "codmn", "nh3_n", "tp")
 
 #: Decimal places kept when a mean is reported and classified (unconfirmed; the precision the
