@@ -85,6 +85,14 @@ def test_vectorised_crc_equals_scalar(segments: list[bytes]) -> None:
     assert [int(v) for v in crc_hj212_many(segments)] == [crc_hj212(s) for s in segments]
 
 
+def test_crc_paths_agree_at_every_boundary() -> None:
+    lengths = [0, 1, 2, 3, 47, 48, 49, 1024, 4095, 4096, 4097, 9000]
+    segments = [os.urandom(n) for n in lengths]
+    expected = [crc_hj212_bitwise(s) for s in segments]
+    assert [crc_hj212(s) for s in segments] == expected
+    assert [int(v) for v in crc_hj212_many(segments)] == expected
+
+
 def test_vectorised_crc_over_many_chunks() -> None:
     segments = [os.urandom(i % 700) for i in range(9000)]
     assert [int(v) for v in crc_hj212_many(segments)] == [crc_hj212(s) for s in segments]

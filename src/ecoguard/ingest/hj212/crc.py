@@ -17,9 +17,11 @@ Consequently the eight shift steps of one byte are a fixed function ``T`` of the
 This module uses that structure three ways:
 
 * :func:`crc_hj212_bitwise` -- the literal Appendix A algorithm, kept for tests;
-* :func:`crc_hj212` -- table driven, two bytes per step with a 65 536-entry table;
-* :func:`crc_hj212_many` -- vectorised over many segments at once with NumPy (one step per byte
-  position for a whole chunk of segments), used when parsing files and batches.
+* :func:`crc_hj212` -- table driven: two bytes per step with a 65 536-entry table for short
+  segments; for longer ones, one NumPy gather + XOR-reduce over per-position tables (the
+  update is linear over GF(2), see :func:`_position_tables`);
+* :func:`crc_hj212_many` -- the same linear method over many segments at once (no loop over
+  bytes at all), used when parsing files and busy batches.
 
 Properties (checked in tests): ``crc("") == 0xFFFF``, ``crc(b"123456789") == 0x2F80`` and the
 low byte of any value is one of ``00 01 40 41 80 81 C0 C1``.
@@ -27,6 +29,7 @@ low byte of any value is one of ``00 01 40 41 80 81 C0 C1``.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 
@@ -99,19 +102,21 @@ def _pair_table() -> bytes:
     return bytes(out)
 
 
-_P16: bytes | None = None
+_LINEAR_FROM = 48
+"""From this length on, one NumPy gather + XOR-reduce beats the pair loop."""
 _LITTLE = sys.byteorder == "little"  # the pair table reads little-endian 16-bit words
 
 
+@functools.cache
 def _pairs() -> bytes:
-    global _P16
-    if _P16 is None:
-        _P16 = _pair_table()
-    return _P16
+    return _pair_table()
 
 
 def crc_hj212(data: bytes) -> int:
-    """CRC16 of HJ 212 (2017 Appendix A), table driven, two bytes per step.
+    """CRC16 of HJ 212 (2017 Appendix A), table driven.
+
+    Segments shorter than 48 bytes go two bytes per step through a 65 536-entry table; longer
+    ones use one NumPy gather + XOR-reduce over per-position tables (:func:`_position_tables`).
 
     Parameters
     ----------
@@ -131,6 +136,8 @@ def crc_hj212(data: bytes) -> int:
     n = len(data)
     if n == 0:
         return 0xFFFF
+    if _LINEAR_FROM <= n <= _LINEAR_MAX:
+        return _crc_linear(data)
     h8 = _H8
     h = 0xFF
     body = n - 1  # the last byte yields the full 16-bit value
@@ -149,18 +156,47 @@ def crc_hj212(data: bytes) -> int:
 
 
 _T16_NP = np.array(_T16, dtype=np.uint16)
-_H8_NP = np.frombuffer(_H8, dtype=np.uint8)
-_NEUTRAL = bytes([_H8.index(0xFF) ^ 0xFF])
-"""The pad byte ``p`` with ``H[0xFF ^ p] == 0xFF``: left-padding with it leaves the start state."""
-_CHUNK = 4096
+_LINEAR_MAX = 4096
+"""Longest segment handled by the position tables; longer ones use the pair table."""
+
+
+@functools.cache
+def _position_tables() -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
+    """``G[k, b]``: contribution of byte ``b`` standing ``k`` places before the end;
+    ``I[n]``: contribution of the initial 0xFFFF to an ``n``-byte segment.
+
+    The register update ``crc' = T[(crc >> 8) ^ b]`` is linear over GF(2) (``T`` is the
+    table of a CRC), so ``crc(b_0..b_{n-1}) = I[n] ^ XOR_i G[n-1-i, b_i]`` with
+    ``G[0] = T`` and ``G[k+1, b] = T[G[k, b] >> 8]``, ``I[0] = 0xFFFF``, ``I[n+1] = T[I[n] >> 8]``.
+    2 MB, built in tens of milliseconds on first use.
+    """
+    g = np.empty((_LINEAR_MAX, 256), dtype=np.uint16)
+    g[0] = _T16_NP
+    for k in range(1, _LINEAR_MAX):
+        g[k] = _T16_NP[g[k - 1] >> 8]
+    init = [0xFFFF]
+    for _ in range(_LINEAR_MAX):
+        init.append(_T16[init[-1] >> 8])
+    return g.ravel(), np.array(init, dtype=np.uint16)
+
+
+def _crc_linear(data: bytes) -> int:
+    flat, init = _position_tables()
+    n = len(data)
+    index = np.arange((n - 1) * 256, -1, -256, dtype=np.intp)
+    index += np.frombuffer(data, dtype=np.uint8)
+    return int(np.bitwise_xor.reduce(flat[index])) ^ int(init[n])
+
+
+_CHUNK_BYTES = 1 << 20
 
 
 def crc_hj212_many(segments: Sequence[bytes]) -> npt.NDArray[np.uint16]:
-    """CRC16 of HJ 212 for many data segments at once (vectorised over segments).
+    """CRC16 of HJ 212 for many data segments at once, without a loop over bytes.
 
-    Segments are sorted by length, cut into chunks of 4 096, left-padded to the chunk's width
-    with the one byte value that keeps the 8-bit state at its initial ``0xFF`` (``0xAB``; ``H``
-    is a permutation), laid out column-wise, and advanced one byte position per NumPy step.
+    Uses the linearity of the register update (see :func:`_position_tables`): every byte's
+    contribution is gathered from a table by (distance to its segment's end, value) and the
+    contributions are XOR-reduced per segment (``numpy.bitwise_xor.reduceat``).
 
     Parameters
     ----------
@@ -174,24 +210,27 @@ def crc_hj212_many(segments: Sequence[bytes]) -> npt.NDArray[np.uint16]:
     """
     count = len(segments)
     out = np.full(count, 0xFFFF, dtype=np.uint16)
-    pad = _NEUTRAL
-    order = sorted(range(count), key=lambda i: len(segments[i]))  # similar widths per chunk
-    ordered = [segments[i] for i in order]
-    for s0 in range(0, count, _CHUNK):
-        part = ordered[s0 : s0 + _CHUNK]
-        width = max(map(len, part))
-        if width == 0:
-            continue
-        grid = np.frombuffer(b"".join([s.rjust(width, pad) for s in part]), dtype=np.uint8)
-        cols = grid.reshape(len(part), width).T.copy()
-        state = np.full(len(part), 0xFF, dtype=np.uint8)
-        for i in range(width - 1):
-            np.take(_H8_NP, state ^ cols[i], out=state)
-        values = _T16_NP[state ^ cols[width - 1]]
-        empty = [i for i, s in enumerate(part) if not s]
-        if empty:
-            values[empty] = 0xFFFF
-        out[order[s0 : s0 + len(part)]] = values
+    flat_table, init = _position_tables()
+    i = 0
+    while i < count:
+        j, size = i, 0
+        while j < count and (size == 0 or size + len(segments[j]) <= _CHUNK_BYTES):
+            size += len(segments[j])
+            j += 1
+        part = [s for s in segments[i:j] if 0 < len(s) <= _LINEAR_MAX]
+        where = [k for k in range(i, j) if 0 < len(segments[k]) <= _LINEAR_MAX]
+        for k in range(i, j):
+            if len(segments[k]) > _LINEAR_MAX:
+                out[k] = crc_hj212(segments[k])
+        if part:
+            lengths = np.fromiter(map(len, part), dtype=np.intp, count=len(part))
+            ends = np.cumsum(lengths)
+            data = np.frombuffer(b"".join(part), dtype=np.uint8)
+            distance = np.repeat(ends - 1, lengths) - np.arange(data.size, dtype=np.intp)
+            values = flat_table[distance * 256 + data]
+            sums = np.bitwise_xor.reduceat(values, ends - lengths)
+            out[where] = sums ^ init[lengths]
+        i = j
     return out
 
 
