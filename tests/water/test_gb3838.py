@@ -99,6 +99,10 @@ def test_do_saturation_meets_class_i() -> None:
 def test_per_row_section_types() -> None:
     classes = factor_class("tp", [0.05, 0.05], [SectionType.RIVER, SectionType.LAKE])
     assert classes.tolist() == [2, 3]
+    named = factor_class("tp", [0.05, 0.05, 0.05], ["river", "lake_reservoir", "湖库"])
+    assert named.tolist() == [2, 3, 3]
+    with pytest.raises(ValueError, match="neither 'river' nor 'lake'"):
+        factor_class("tp", [0.05], ["pond"])
 
 
 def test_table_2_items_give_compliance_not_class() -> None:

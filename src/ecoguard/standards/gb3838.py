@@ -263,7 +263,9 @@ def _types(
     arr = np.asarray(section_type, dtype=object)
     if arr.shape != (n,):
         raise ValueError(f"section_type has shape {arr.shape}, values have {n} rows")
-    return np.array([SectionType(str(t)) is SectionType.LAKE for t in arr], dtype=bool)
+    kinds = {str(t) for t in arr}
+    lake = {k for k in kinds if SectionType.parse(k) is SectionType.LAKE}
+    return np.array([str(t) in lake for t in arr], dtype=bool)
 
 
 def factor_class(
