@@ -1,14 +1,13 @@
 """API fixtures: a seeded demo registry on SQLite and on a throw-away PostgreSQL cluster.
 
-The demo registry (migrations + ``seed_demo`` + a few sites) is built once per backend and
-copied for every test (file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL),
-so each test starts from the same data and may change it freely.
+The demo registry (migrations + ``seed_demo`` + a few sites) is built once per backend; each
+test starts from the same data and may change it freely (a copy of the file on SQLite, a
+rolled-back outer transaction on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +15,11 @@ import pytest
 from api_harness import Api
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from ecoguard.api.app import create_app
 from ecoguard.config import Settings
+from ecoguard.registry.audit import install as install_audit
 from ecoguard.registry.db import make_engine, session_scope, upgrade
 from ecoguard.registry.demo import seed_demo
 from ecoguard.registry.models import AirStation, Enterprise, User, WaterSection
@@ -82,42 +83,63 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg_cluster: TempCluster) -> str:
-    """Name of a seeded PostgreSQL database to use as template."""
-    name = "tpl_registry"
-    seed_registry(pg_cluster.create_database(name))
-    return name
+def pg_seeded(pg_cluster: TempCluster) -> str:
+    """URL of the seeded PostgreSQL registry (tests run inside rolled-back transactions)."""
+    return _seeded(pg_cluster)
+
+
+def _seeded(cluster: TempCluster) -> str:
+    url = cluster.create_database("seeded_registry")
+    seed_registry(url)
+    return url
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh copy of the seeded registry on each backend."""
+    """URL of the seeded registry: a fresh file copy on SQLite, the shared database on
+    PostgreSQL (where :func:`api` wraps every test in a transaction that is rolled back)."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "registry.sqlite3"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    cluster: TempCluster = request.getfixturevalue("pg_cluster")
-    template_name: str = request.getfixturevalue("pg_template")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    url = cluster.create_database(name, template=template_name)
-    yield url
-    cluster.drop_database(name)
+    yield request.getfixturevalue("pg_seeded")
 
 
 @pytest.fixture
 def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
-    """The API over a fresh seeded registry."""
+    """The API over the seeded registry; nothing a test changes outlives it.
+
+    On PostgreSQL the app's sessions join an outer transaction on one connection through
+    savepoints (``join_transaction_mode="create_savepoint"``): endpoint commits release a
+    savepoint and the outer transaction is rolled back after the test. On SQLite each test has
+    its own copy of the file and the sessions are the app's own.
+    """
     settings = Settings(home=tmp_path, database_url=db_url, jwt_secret=SECRET)
-    app = create_app(settings, static_dir=tmp_path / "no-dist")
-    engine = app.state.engine
+    engine = make_engine(db_url)
+    app = create_app(settings, engine=engine, static_dir=tmp_path / "no-dist")
+    connection = None
+    outer = None
+    if engine.dialect.name == "postgresql":
+        connection = engine.connect()
+        outer = connection.begin()
+        factory = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        install_audit(factory)
+        app.state.sessionmaker = factory
     with app.state.sessionmaker() as session:
         user_ids = {u.username: u.id for u in session.scalars(select(User))}
         ids = {
             f"enterprise:{e.region_adcode}": e.id
             for e in session.scalars(select(Enterprise).order_by(Enterprise.id.desc()))
         }
-    with TestClient(app) as client:
-        yield Api(client, app, settings, user_ids, ids)
-    engine.dispose()
+    try:
+        with TestClient(app) as client:
+            yield Api(client, app, settings, user_ids, ids)
+    finally:
+        if outer is not None and connection is not None:
+            outer.rollback()
+            connection.close()
+        engine.dispose()
