@@ -86,6 +86,7 @@ def test_bad_features_are_reported_and_neighbours_kept(tmp_path: Path) -> None:
         ("fid 5", "polygonal", "rejected"),
         ("fid 6", "valid-geometry", "rejected"),
         ("fid 7", "required", "rejected"),
+        ("A1 / A2", "overlap", "warning"),  # the repaired bow-tie lies inside A1
     }
     repaired = result.layer.geometry[1]
     assert repaired.is_valid and repaired.area == pytest.approx(0.005)
@@ -95,6 +96,35 @@ def test_bad_features_are_reported_and_neighbours_kept(tmp_path: Path) -> None:
     assert msg.startswith("units.geojson: feature fid 6 (A7): field geometry: [valid-geometry]")
     enum = next(i for i in result.issues if i.rule == "enum")
     assert enum.field == "管控单元分类" and "特别单元" in enum.message
+
+
+def test_overlapping_units_are_flagged_not_refused(tmp_path: Path) -> None:
+    path = _geojson(
+        tmp_path / "u.geojson",
+        [
+            (_unit("O1"), box(87.0, 43.0, 87.1, 43.1)),
+            (_unit("O2"), box(87.05, 43.0, 87.15, 43.1)),
+            (_unit("O3"), box(87.15, 43.0, 87.2, 43.1)),  # touches O2 only
+        ],
+    )
+    result = read_layer(path, LayerKind.UNITS)
+    assert len(result.layer) == 3 and result.rejected == []
+    (warning,) = result.issues
+    assert (warning.feature, warning.rule, warning.severity) == ("O1 / O2", "overlap", "warning")
+    assert "overlap by 45" in warning.message  # 0.05 x 0.1 degree at 43 N: 4.07 x 11.1 km = 45 km2
+
+
+def test_rules_from_csv(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "rule_id,level,scope,dimension,effect,text,industries\n"
+        "A,province,*,spatial_layout,prohibit,禁止新建燃煤电厂。,D4411\n"
+        "B,city,650100,risk_prevention,sometimes,坏的。,\n",
+        encoding="utf-8-sig",
+    )
+    result = read_rules(path)
+    assert [r.rule_id for r in result.rules] == ["A"]
+    assert [(i.feature, i.field, i.rule) for i in result.issues] == [("row 3", "effect", "format")]
 
 
 def test_bowtie_repair_keeps_both_lobes(tmp_path: Path) -> None:

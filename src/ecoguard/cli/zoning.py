@@ -124,8 +124,10 @@ def import_(
         raise _usage(str(exc)) from exc
     rejected = [i for i in issues if i.severity == "rejected"]
     repaired = [i for i in issues if i.severity == "repaired"]
+    warnings = [i for i in issues if i.severity == "warning"]
     _err.print(
         f"{file.name}: read {read}, kept {kept}, repaired {len(repaired)}, rejected {len(rejected)}"
+        + (f", warnings {len(warnings)}" if warnings else "")
         + (f"; stored {stored}" if stored else "; nothing stored")
     )
     if issues:

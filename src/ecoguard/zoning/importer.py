@@ -20,7 +20,7 @@ import numpy as np
 import pyogrio.raw
 import shapely
 
-from ecoguard.zoning.geometry import check_lonlat, repair_polygons, to_cgcs2000
+from ecoguard.zoning.geometry import check_lonlat, measures, repair_polygons, to_cgcs2000
 from ecoguard.zoning.industry import validate_selector
 from ecoguard.zoning.layers import ALIASES, FIELDS, Layer, make_layer, normalize_element
 from ecoguard.zoning.model import AccessRule, Issue, LayerKind, ListLevel
@@ -236,7 +236,47 @@ def read_layer(
     keep &= ok
     accepted = [records[i] for i in range(n) if keep[i]]
     built = make_layer(kind, accepted, repaired[keep], version=version, source=str(path))
+    issues.extend(overlap_warnings(built, source))
     return LayerImport(built, issues, n)
+
+
+def overlap_warnings(layer: Layer, source: str, limit: int = 100) -> list[Issue]:
+    """Warn about features of a layer whose interiors overlap (each pair once).
+
+    Control units of one element normally tile the area without overlap; where two overlap,
+    projects there fall under both units' lists. At most ``limit`` pairs are listed, then a
+    count of the rest.
+    """
+    geoms = layer.geometry
+    if len(geoms) < 2:
+        return []
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    inner = ~shapely.touches(geoms[left], geoms[right])
+    left, right = left[inner], right[inner]
+    if len(left) == 0:
+        return []
+    area, _ = measures(shapely.intersection(geoms[left[:limit]], geoms[right[:limit]]))
+    codes = layer.table["code"].to_numpy(dtype=str)
+    out = [
+        Issue(source, f"{codes[a]} / {codes[b]}", "geometry", "overlap",
+              f"features overlap by {m2 / 10_000:.4g} ha: both apply there", "warning")
+        for a, b, m2 in zip(left[:limit], right[:limit], area, strict=True)
+    ]  # fmt: skip
+    if len(left) > limit:
+        out.append(
+            Issue(
+                source,
+                "...",
+                "geometry",
+                "overlap",
+                f"{len(left) - limit} more overlapping pairs",
+                "warning",
+            )
+        )
+    return out
 
 
 def _unit_fields(

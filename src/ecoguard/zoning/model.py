@@ -384,7 +384,8 @@ class Issue:
     message : str
         What is wrong and what was done.
     severity : str
-        ``repaired`` (kept after a fix) or ``rejected`` (left out; its neighbours are kept).
+        ``repaired`` (kept after a fix), ``warning`` (kept as is, worth a look) or
+        ``rejected`` (left out; its neighbours are kept).
     """
 
     source: str
