@@ -139,7 +139,11 @@ def _project_section(doc: object, r: ScreeningResult, index: ZoningIndex | None)
     if index is not None:
         features = map_features(index, r)
         doc.add_picture(io.BytesIO(render_png(features, 800, 560)), width=Cm(15))  # type: ignore[attr-defined]
-        doc.add_paragraph("图例 Legend: " + "; ".join(f"{c} {t}" for c, t in legend(features)))  # type: ignore[attr-defined]
+        key = doc.add_paragraph("图例 Legend: ")  # type: ignore[attr-defined]
+        for colour, text in legend(features):
+            swatch = key.add_run("■ ")
+            swatch.font.color.rgb = RGBColor.from_string(colour.lstrip("#").upper())
+            key.add_run(f"{text}    ")
     doc.add_heading("涉及管控单元 Control units", level=2)  # type: ignore[attr-defined]
     _table(
         doc,
