@@ -33,11 +33,12 @@ def _load_api_conftest() -> object:
 _api = _load_api_conftest()
 BACKENDS = _api.BACKENDS  # type: ignore[attr-defined]
 seed_registry = _api.seed_registry  # type: ignore[attr-defined]
-pg_cluster = _api.pg_cluster  # type: ignore[attr-defined]
-sqlite_template = _api.sqlite_template  # type: ignore[attr-defined]
-pg_template = _api.pg_template  # type: ignore[attr-defined]
-db_url = _api.db_url  # type: ignore[attr-defined]
-api = _api.api  # type: ignore[attr-defined]
+# re-export every fixture of the API tests (db_url, api, pg_cluster, sqlite_template, ...)
+for _name, _obj in vars(_api).items():
+    if type(_obj).__name__ == "FixtureFunctionDefinition" or hasattr(
+        _obj, "_pytestfixturefunction"
+    ):
+        globals()[_name] = _obj
 
 
 @pytest.fixture(params=BACKENDS)
