@@ -197,23 +197,27 @@ def read_cnemc(
     known = set(CNEMC_COLUMNS) | set(CNEMC_ID_COLUMNS) | CNEMC_IGNORED_COLUMNS
     unknown = [c for c in frame.columns if c not in known]
     params = {c: CNEMC_COLUMNS[c] for c in frame.columns if c in CNEMC_COLUMNS}
+    fname = path.name
     problems: list[Problem] = []
     samples: list[dict[str, object]] = []
     readings: list[tuple[object, ...]] = []
+    times: dict[str, pd.Timestamp] = {}  # the few distinct time labels, parsed once
     for line, record in _rows(frame):
         section = record["断面名称"].strip()
         if not section:
-            problems.append(Problem(path.name, line, "断面名称", "section name is empty", ""))
+            problems.append(Problem(fname, line, "断面名称", "section name is empty", ""))
             continue
         text_time = record["监测时间"].strip()
-        try:
-            local = datetime.strptime(f"{year}-{text_time}", "%Y-%m-%d %H:%M").replace(tzinfo=CST)
-        except ValueError:
-            problems.append(
-                Problem(path.name, line, "监测时间", "time is not 'MM-DD HH:MM'", text_time)
-            )
-            continue
-        start = pd.Timestamp(local).tz_convert("UTC")
+        start = times.get(text_time)
+        if start is None:
+            try:
+                local = datetime.strptime(f"{year}-{text_time}", "%Y-%m-%d %H:%M")
+            except ValueError:
+                problems.append(
+                    Problem(fname, line, "监测时间", "time is not 'MM-DD HH:MM'", text_time)
+                )
+                continue
+            start = times[text_time] = pd.Timestamp(local.replace(tzinfo=CST)).tz_convert("UTC")
         official = 0
         text_class = record.get("水质类别", "").strip()
         if text_class not in MISSING_MARKERS:
@@ -221,7 +225,7 @@ def read_cnemc(
                 official = int(WaterClass.parse(text_class))
             except ValueError:
                 problems.append(
-                    Problem(path.name, line, "水质类别", "not a class Ⅰ-Ⅴ or 劣Ⅴ", text_class)
+                    Problem(fname, line, "水质类别", "not a class Ⅰ-Ⅴ or 劣Ⅴ", text_class)
                 )
         region, basin = record["省份"].strip(), record["流域"].strip()
         samples.append(
@@ -242,16 +246,16 @@ def read_cnemc(
             try:
                 value = _number(text) * spec.factor
             except ValueError:
-                problems.append(Problem(path.name, line, column, "not a number", text))
+                problems.append(Problem(fname, line, column, "not a number", text))
                 continue
             readings.append(
                 (region, basin, section, spec.code, start, start + interval, value, spec.unit,
-                 "N", path.name, line)
+                 "N", fname, line)
             )  # fmt: skip
     result = _assemble(readings, samples, problems)
     if unknown:
         result.problems.insert(
-            0, Problem(path.name, 1, ",".join(unknown), "unknown columns ignored", "")
+            0, Problem(fname, 1, ",".join(unknown), "unknown columns ignored", "")
         )
     return result
 
@@ -398,13 +402,14 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
     """
     frame = _read_text_table(path, sheet=sheet)
     zone = ZoneInfo(mapping.time_zone)
+    fname = path.name
     problems: list[Problem] = []
     samples: list[dict[str, object]] = []
     readings: list[tuple[object, ...]] = []
     for line, record in _rows(frame):
         section = record[mapping.section].strip()
         if not section:
-            problems.append(Problem(path.name, line, mapping.section, "section name is empty", ""))
+            problems.append(Problem(fname, line, mapping.section, "section name is empty", ""))
             continue
         text_time = record[mapping.time].strip()
         try:
@@ -416,7 +421,7 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
                 naive = naive.replace(tzinfo=zone)
             start = pd.Timestamp(naive).tz_convert("UTC")
         except (ValueError, TypeError):
-            problems.append(Problem(path.name, line, mapping.time, "not a time", text_time))
+            problems.append(Problem(fname, line, mapping.time, "not a time", text_time))
             continue
         if mapping.interval is None:
             local = start.tz_convert(zone)
@@ -432,7 +437,7 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
                     official = int(WaterClass.parse(text_class))
                 except ValueError:
                     problems.append(
-                        Problem(path.name, line, mapping.official_class, "not a class", text_class)
+                        Problem(fname, line, mapping.official_class, "not a class", text_class)
                     )
         region = record[mapping.region].strip() if mapping.region else ""
         basin = record[mapping.basin].strip() if mapping.basin else ""
@@ -440,7 +445,7 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
         flag = record[mapping.flag].strip().upper() if mapping.flag else "N"
         if flag not in DATA_FLAGS:
             problems.append(
-                Problem(path.name, line, mapping.flag or "flag",
+                Problem(fname, line, mapping.flag or "flag",
                         f"unknown data flag; known: {''.join(DATA_FLAGS)}", flag)
             )  # fmt: skip
             flag = "X"
@@ -462,11 +467,11 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
             try:
                 value = _number(text) * spec.factor
             except ValueError:
-                problems.append(Problem(path.name, line, column, "not a number", text))
+                problems.append(Problem(fname, line, column, "not a number", text))
                 continue
             readings.append(
                 (region, basin, section, spec.code, start, end, value,
-                 spec.unit, flag, path.name, line)
+                 spec.unit, flag, fname, line)
             )  # fmt: skip
     return _assemble(readings, samples, problems)
 
@@ -484,8 +489,9 @@ def _read_text_table(path: Path, *, sheet: str | None = None) -> pd.DataFrame:
 
 def _rows(frame: pd.DataFrame) -> Iterator[tuple[int, dict[str, str]]]:
     columns = [str(c) for c in frame.columns]
-    for offset, values in enumerate(frame.itertuples(index=False, name=None)):
-        yield offset + 2, dict(zip(columns, (str(v) for v in values), strict=True))
+    values = [[str(v) for v in frame[c].tolist()] for c in frame.columns]
+    for offset, row in enumerate(zip(*values, strict=True)):
+        yield offset + 2, dict(zip(columns, row, strict=True))
 
 
 def _assemble(
