@@ -99,6 +99,8 @@ def test_without_section_types_the_unknown_ones_are_reported_not_guessed(
     assert (table.loc[differing, "water_class"] == "").all()
     assert table.loc[differing, "note"].str.startswith("section type unknown: as a river").all()
     assert classified.disagreements == 0  # nothing was classified by a guessed type
+    empty = table[table["official_class"] == ""]
+    assert (empty["note"] == "no item measured").all()
 
 
 def test_total_nitrogen_does_not_decide_the_published_class(

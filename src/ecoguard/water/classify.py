@@ -148,7 +148,7 @@ def classify_samples(
             cls, deciding = c_lake, lake.deciding[i]
         elif c_river == c_lake:
             cls, deciding = c_river, tuple(sorted(set(river.deciding[i]) | set(lake.deciding[i])))
-            note = "section type unknown; same class either way"
+            note = "section type unknown; same class either way" if cls else ""
         else:
             cls, deciding = 0, ()
             unknown += 1
