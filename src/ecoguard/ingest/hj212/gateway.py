@@ -51,7 +51,7 @@ __all__ = ["Gateway", "GatewayConfig", "answer_frame", "main"]
 
 _QNRTN = {Reason.WRONG_PASSWORD: 3, Reason.UNKNOWN_MN: 4, Reason.UNSUPPORTED_COMMAND: 8}
 """QnRtn codes of HJ 212-2017 Table 7 for refusals that can be answered."""
-_BATCH_DECODE = 200
+_BATCH_DECODE = 32
 """From this many frames in one loop pass on, CRCs are computed in one vectorised pass."""
 _NOTIFICATIONS = frozenset({"1013"})
 """Device notifications answered with 9013 (2017 §6.5: notification, 2 steps)."""
