@@ -2,6 +2,7 @@
 import { computed, reactive } from 'vue'
 import { api, getToken, login, setToken } from './api/client'
 import type { User } from './api/types'
+import { i18n } from './i18n'
 
 export const auth = reactive<{ user: User | null; token: string | null }>({
   user: null,
@@ -41,3 +42,6 @@ export function hasRole(roles?: readonly string[]): boolean {
  */
 export const WRITE_ROLES = ['administrator', 'prefecture_officer'] as const
 export const canWrite = computed(() => auth.user !== null && (WRITE_ROLES as readonly string[]).includes(auth.user.role))
+
+/** The scope's name for display: the region, or "all regions" for an unrestricted account. */
+export const scopeName = computed(() => auth.user?.region_name ?? i18n.global.t('app.allRegions'))

@@ -392,3 +392,16 @@ def test_sign_out_returns_to_sign_in(signed_in: Any, base_url: str) -> None:
     sign_in(page, base_url, "karamay", "/registry/enterprises")
     page.wait_for_selector("[data-test=registry-enterprises]")  # back where the user wanted to go
     assert "克拉玛依市" in page.locator("[data-test=scope-region]").inner_text()
+
+
+def test_administrator_sees_all_regions_and_may_edit(signed_in: Any, api_as: Any) -> None:
+    page = signed_in("admin")
+    page.wait_for_selector("[data-test=overview]")
+    assert "全部地区" in page.locator("[data-test=scope-region]").inner_text()
+    assert page.locator("[data-test=scope-role]").inner_text().strip() == "系统管理员"
+    features = api_as("admin").get("/regions/boundaries")["features"]
+    named = {f["properties"]["name"] for f in features if f["properties"]["adcode"][2:4] != "90"}
+    _, labels = map_marks(page)
+    assert set(labels) == named
+    page.click("[data-test=menu-registry-enterprises]")
+    page.wait_for_selector("[data-test=registry-enterprises] [data-test=registry-add]")

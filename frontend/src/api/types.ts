@@ -4,9 +4,11 @@ export interface User {
   username: string
   full_name?: string | null
   role: string
-  region_adcode: string
-  region_name: string
+  /** null for accounts without a region limit (administrators) */
+  region_adcode: string | null
+  region_name: string | null
   region_level?: string | null
+  enterprise_id?: number | null
 }
 
 export interface Page<T> {

@@ -3,6 +3,7 @@ import type { Messages } from './zh-CN'
 /** English (second language). Must have the same keys as zh-CN.ts (checked by the type). */
 const en: Messages = {
   app: {
+    allRegions: 'All regions',
     colon: ': ',
     endpointMissing: 'The server does not offer this data yet',
     title: 'ecoguard environmental monitoring',

@@ -1,6 +1,7 @@
 /** 简体中文 (default). Keys are shared with en.ts, which must have the same shape. */
 const zhCN = {
   app: {
+    allRegions: '全部地区',
     colon: '：',
     endpointMissing: '服务端尚未提供该数据接口',
     title: 'ecoguard 生态环境监测平台',
