@@ -202,3 +202,33 @@ def test_batch_from_a_vector_file_and_excel(tmp_path: Path) -> None:
         ("X1", {"NOX": 3.0}, 120.0)
     ]
     assert batch.read == 2 and batch.issues[0].feature == "X2"
+
+
+def test_demo_from_registry_boundaries() -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from ecoguard.registry.base import Base
+    from ecoguard.registry.models import Region
+    from ecoguard.zoning.demo import registry_prefectures
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    square = shapely.to_geojson(shapely.box(87.0, 43.0, 88.5, 44.0))
+    with Session(engine) as session:
+        session.add_all(
+            [
+                Region(adcode="650000", name="新疆", level="province", parent_adcode=None),
+                Region(adcode="650100", name="乌鲁木齐市", level="prefecture", parent_adcode="650000",
+                       boundary_geojson=square),
+                Region(adcode="650200", name="克拉玛依市", level="prefecture", parent_adcode="650000"),
+                Region(adcode="650102", name="天山区", level="county", parent_adcode="650100",
+                       boundary_geojson=square),
+            ]
+        )  # fmt: skip
+        session.commit()
+        bounds = registry_prefectures(session, "650000")
+    assert [(b.code, b.name) for b in bounds] == [("650100", "乌鲁木齐市")]
+    demo = demo_layers(bounds)
+    assert set(demo.units.table["admin_code"]) == {"650100"}
+    assert sum(g.area for g in demo.units.geometry) == pytest.approx(1.5)
