@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ecoguard.cli import air, demo, gateway, serve, sites, users, water, zoning
+from ecoguard.cli import air, cases, demo, gateway, serve, sites, users, water, zoning
 
 app = typer.Typer(
     name="ecoguard",
@@ -20,6 +20,7 @@ app.add_typer(water.app, name="water")
 app.add_typer(gateway.app, name="gateway")
 app.add_typer(zoning.app, name="zoning")
 app.add_typer(users.app, name="users")
+app.add_typer(cases.app, name="cases")
 
 
 def main() -> None:
