@@ -10,15 +10,15 @@ rule.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from ecoguard.ingest.errors import RowError
@@ -145,13 +145,6 @@ class WaterFile:
         return self.samples.join(values, on="source_row")
 
 
-def _number(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError("not finite")
-    return value
-
-
 def year_from_name(path: Path) -> int | None:
     """The year in a file name such as ``cnemc_water_sections_2026-02-04.csv``, if any."""
     match = re.search(r"(19|20)\d{2}(?=[-_]?\d{2}[-_]?\d{2})", path.name)
@@ -198,61 +191,41 @@ def read_cnemc(
     unknown = [c for c in frame.columns if c not in known]
     params = {c: CNEMC_COLUMNS[c] for c in frame.columns if c in CNEMC_COLUMNS}
     fname = path.name
-    problems: list[Problem] = []
-    samples: list[dict[str, object]] = []
-    readings: list[tuple[object, ...]] = []
-    times: dict[str, pd.Timestamp] = {}  # the few distinct time labels, parsed once
-    for line, record in _rows(frame):
-        section = record["断面名称"].strip()
-        if not section:
-            problems.append(Problem(fname, line, "断面名称", "section name is empty", ""))
-            continue
-        text_time = record["监测时间"].strip()
-        start = times.get(text_time)
-        if start is None:
-            try:
-                local = datetime.strptime(f"{year}-{text_time}", "%Y-%m-%d %H:%M")
-            except ValueError:
-                problems.append(
-                    Problem(fname, line, "监测时间", "time is not 'MM-DD HH:MM'", text_time)
-                )
-                continue
-            start = times[text_time] = pd.Timestamp(local.replace(tzinfo=CST)).tz_convert("UTC")
-        official = 0
-        text_class = record.get("水质类别", "").strip()
-        if text_class not in MISSING_MARKERS:
-            try:
-                official = int(WaterClass.parse(text_class))
-            except ValueError:
-                problems.append(
-                    Problem(fname, line, "水质类别", "not a class Ⅰ-Ⅴ or 劣Ⅴ", text_class)
-                )
-        region, basin = record["省份"].strip(), record["流域"].strip()
-        samples.append(
-            {
-                "region": region,
-                "basin": basin,
-                "section": section,
-                "time": start,
-                "official_class": official,
-                "section_type": "",
-                "source_row": line,
-            }
-        )
-        for column, spec in params.items():
-            text = record[column].strip()
-            if text in MISSING_MARKERS:
-                continue
-            try:
-                value = _number(text) * spec.factor
-            except ValueError:
-                problems.append(Problem(fname, line, column, "not a number", text))
-                continue
-            readings.append(
-                (region, basin, section, spec.code, start, start + interval, value, spec.unit,
-                 "N", fname, line)
-            )  # fmt: skip
-    result = _assemble(readings, samples, problems)
+
+    def parse_time(text: str) -> pd.Timestamp | None:
+        try:
+            local = datetime.strptime(f"{year}-{text}", "%Y-%m-%d %H:%M")
+        except ValueError:
+            return None
+        return pd.Timestamp(local.replace(tzinfo=CST)).tz_convert("UTC")
+
+    section = _text(frame, "断面名称")
+    time_text = _text(frame, "监测时间")
+    start = _parse_unique(time_text, parse_time)
+    problems = _row_problems(fname, section == "", "断面名称", "section name is empty", section)
+    bad_time = (section != "") & start.isna()
+    problems += _row_problems(fname, bad_time, "监测时间", "time is not 'MM-DD HH:MM'", time_text)
+    accepted = (section != "") & ~bad_time
+    official, class_problems = _classes(
+        frame, "水质类别", accepted, fname, "not a class Ⅰ-Ⅴ or 劣Ⅴ"
+    )
+    samples = pd.DataFrame(
+        {
+            "region": _text(frame, "省份"),
+            "basin": _text(frame, "流域"),
+            "section": section,
+            "time": start,
+            "official_class": official,
+            "section_type": "",
+            "source_row": _lines(frame),
+        }
+    )[accepted]
+    flags = pd.Series("N", index=frame.index)
+    readings, value_problems = _values(frame, samples, start + interval, params, flags, fname)
+    result = WaterFile(
+        readings=readings, samples=samples.reset_index(drop=True),
+        problems=_sorted(problems + class_problems + value_problems, frame),
+    )  # fmt: skip
     if unknown:
         result.problems.insert(
             0, Problem(fname, 1, ",".join(unknown), "unknown columns ignored", "")
@@ -403,77 +376,67 @@ def read_mapped(path: Path, mapping: ColumnMapping, *, sheet: str | None = None)
     frame = _read_text_table(path, sheet=sheet)
     zone = ZoneInfo(mapping.time_zone)
     fname = path.name
-    problems: list[Problem] = []
-    samples: list[dict[str, object]] = []
-    readings: list[tuple[object, ...]] = []
-    for line, record in _rows(frame):
-        section = record[mapping.section].strip()
-        if not section:
-            problems.append(Problem(fname, line, mapping.section, "section name is empty", ""))
-            continue
-        text_time = record[mapping.time].strip()
+
+    def parse_time(text: str) -> pd.Timestamp | None:
         try:
             if mapping.time_format:
-                naive = datetime.strptime(text_time, mapping.time_format)
+                naive = datetime.strptime(text, mapping.time_format)
             else:
-                naive = pd.Timestamp(text_time).to_pydatetime()
-            if naive.tzinfo is None:
-                naive = naive.replace(tzinfo=zone)
-            start = pd.Timestamp(naive).tz_convert("UTC")
+                naive = pd.Timestamp(text).to_pydatetime()
         except (ValueError, TypeError):
-            problems.append(Problem(fname, line, mapping.time, "not a time", text_time))
-            continue
-        if mapping.interval is None:
-            local = start.tz_convert(zone)
-            first = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=zone)
-            end = pd.Timestamp(first).tz_convert("UTC")
-        else:
-            end = start + mapping.interval
-        official = 0
-        if mapping.official_class:
-            text_class = record[mapping.official_class].strip()
-            if text_class not in MISSING_MARKERS:
-                try:
-                    official = int(WaterClass.parse(text_class))
-                except ValueError:
-                    problems.append(
-                        Problem(fname, line, mapping.official_class, "not a class", text_class)
-                    )
-        region = record[mapping.region].strip() if mapping.region else ""
-        basin = record[mapping.basin].strip() if mapping.basin else ""
-        section_type = record[mapping.section_type].strip() if mapping.section_type else ""
-        flag = record[mapping.flag].strip().upper() if mapping.flag else "N"
-        if flag not in DATA_FLAGS:
-            problems.append(
-                Problem(fname, line, mapping.flag or "flag",
-                        f"unknown data flag; known: {''.join(DATA_FLAGS)}", flag)
-            )  # fmt: skip
-            flag = "X"
-        samples.append(
-            {
-                "region": region,
-                "basin": basin,
-                "section": section,
-                "time": start,
-                "official_class": official,
-                "section_type": section_type,
-                "source_row": line,
-            }
+            return None
+        if naive.tzinfo is None:
+            naive = naive.replace(tzinfo=zone)
+        return pd.Timestamp(naive).tz_convert("UTC")
+
+    def month_end(start: pd.Timestamp) -> pd.Timestamp:
+        local = start.tz_convert(zone)
+        first = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=zone)
+        return pd.Timestamp(first).tz_convert("UTC")
+
+    empty = pd.Series("", index=frame.index)
+    section = _text(frame, mapping.section)
+    time_text = _text(frame, mapping.time)
+    start = _parse_unique(time_text, parse_time)
+    problems = _row_problems(
+        fname, section == "", mapping.section, "section name is empty", section
+    )
+    bad_time = (section != "") & start.isna()
+    problems += _row_problems(fname, bad_time, mapping.time, "not a time", time_text)
+    accepted = (section != "") & ~bad_time
+    if mapping.interval is None:
+        end = _parse_unique(start.where(accepted), month_end)
+    else:
+        end = start + mapping.interval
+    official = pd.Series(0, index=frame.index)
+    class_problems: list[Problem] = []
+    if mapping.official_class:
+        official, class_problems = _classes(
+            frame, mapping.official_class, accepted, fname, "not a class"
         )
-        for column, spec in mapping.parameters.items():
-            text = record[column].strip()
-            if text in MISSING_MARKERS:
-                continue
-            try:
-                value = _number(text) * spec.factor
-            except ValueError:
-                problems.append(Problem(fname, line, column, "not a number", text))
-                continue
-            readings.append(
-                (region, basin, section, spec.code, start, end, value,
-                 spec.unit, flag, fname, line)
-            )  # fmt: skip
-    return _assemble(readings, samples, problems)
+    flags = _text(frame, mapping.flag).str.upper() if mapping.flag else empty + "N"
+    unknown_flag = accepted & ~flags.isin(list(DATA_FLAGS))
+    problems += _row_problems(
+        fname, unknown_flag, mapping.flag or "flag",
+        f"unknown data flag; known: {''.join(DATA_FLAGS)}", flags,
+    )  # fmt: skip
+    flags = flags.where(~unknown_flag, "X")
+    samples = pd.DataFrame(
+        {
+            "region": _text(frame, mapping.region) if mapping.region else empty,
+            "basin": _text(frame, mapping.basin) if mapping.basin else empty,
+            "section": section,
+            "time": start,
+            "official_class": official,
+            "section_type": _text(frame, mapping.section_type) if mapping.section_type else empty,
+            "source_row": _lines(frame),
+        }
+    )[accepted]
+    readings, value_problems = _values(frame, samples, end, mapping.parameters, flags, fname)
+    return WaterFile(
+        readings=readings, samples=samples.reset_index(drop=True),
+        problems=_sorted(problems + class_problems + value_problems, frame),
+    )  # fmt: skip
 
 
 def _read_text_table(path: Path, *, sheet: str | None = None) -> pd.DataFrame:
@@ -487,29 +450,99 @@ def _read_text_table(path: Path, *, sheet: str | None = None) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
 
 
-def _rows(frame: pd.DataFrame) -> Iterator[tuple[int, dict[str, str]]]:
-    columns = [str(c) for c in frame.columns]
-    values = [[str(v) for v in frame[c].tolist()] for c in frame.columns]
-    for offset, row in enumerate(zip(*values, strict=True)):
-        yield offset + 2, dict(zip(columns, row, strict=True))
-
-
-def _assemble(
-    readings: list[tuple[object, ...]], samples: list[dict[str, object]], problems: list[Problem]
-) -> WaterFile:
-    reading_frame = pd.DataFrame.from_records(readings, columns=list(READING_COLUMNS))
-    if reading_frame.empty:
-        reading_frame = reading_frame.astype({"value": "float64", "source_row": "int64"})
-    sample_frame = pd.DataFrame(
-        samples,
-        columns=[
-            "region",
-            "basin",
-            "section",
-            "time",
-            "official_class",
-            "section_type",
-            "source_row",
-        ],
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column as stripped Python strings."""
+    return pd.Series(
+        [str(v).strip() for v in frame[column].tolist()], index=frame.index, dtype=object
     )
-    return WaterFile(readings=reading_frame, samples=sample_frame, problems=problems)
+
+
+def _lines(frame: pd.DataFrame) -> pd.Series:
+    """1-based line numbers of the rows (the header is line 1)."""
+    return pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64")
+
+
+def _parse_unique(values: pd.Series, parse: Callable[[Any], pd.Timestamp | None]) -> pd.Series:
+    """Apply ``parse`` once per distinct value (time labels repeat); failures become NaT."""
+    parsed = {v: parse(v) for v in values.dropna().unique()}
+    out = pd.Series([parsed.get(v) if pd.notna(v) else None for v in values], index=values.index)
+    return pd.to_datetime(out, utc=True)
+
+
+def _row_problems(
+    fname: str, mask: pd.Series, field: str, rule: str, values: pd.Series
+) -> list[Problem]:
+    lines = _lines(values.to_frame())
+    return [Problem(fname, int(lines[i]), field, rule, str(values[i])) for i in values.index[mask]]
+
+
+def _classes(
+    frame: pd.DataFrame, column: str, accepted: pd.Series, fname: str, rule: str
+) -> tuple[pd.Series, list[Problem]]:
+    """Published classes 1..6 (0 where none); unreadable ones are reported for accepted rows."""
+    if column not in frame.columns:
+        return pd.Series(0, index=frame.index), []
+    text = _text(frame, column)
+
+    def parse(value: str) -> int:
+        if value in MISSING_MARKERS:
+            return 0
+        try:
+            return int(WaterClass.parse(value))
+        except ValueError:
+            return -1
+
+    codes = {v: parse(v) for v in text.unique()}
+    classes = text.map(codes).astype("int64")
+    bad = accepted & (classes < 0)
+    return classes.clip(lower=0), _row_problems(fname, bad, column, rule, text)
+
+
+def _values(
+    frame: pd.DataFrame,
+    samples: pd.DataFrame,
+    end: pd.Series,
+    params: Mapping[str, Column],
+    flags: pd.Series,
+    fname: str,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Long-format readings of the accepted rows (``samples``), and their unreadable cells."""
+    problems: list[Problem] = []
+    pieces: list[pd.DataFrame] = []
+    index = samples.index
+    for order, (column, spec) in enumerate(params.items()):
+        text = _text(frame, column)[index]
+        missing = text.isin(list(MISSING_MARKERS))
+        numbers = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
+        bad = ~missing & ~np.isfinite(numbers)
+        problems += _row_problems(fname, bad, column, "not a number", text)
+        keep = ~missing & ~bad
+        rows = samples[keep]
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "region": rows["region"],
+                    "basin": rows["basin"],
+                    "section": rows["section"],
+                    "parameter": spec.code,
+                    "time": rows["time"],
+                    "time_end": end[rows.index],
+                    "value": numbers[keep] * spec.factor,
+                    "unit": spec.unit,
+                    "flag": flags[rows.index],
+                    "source": fname,
+                    "source_row": rows["source_row"],
+                    "_order": order,
+                }
+            )
+        )
+    if not pieces:
+        return pd.DataFrame(columns=list(READING_COLUMNS)), problems
+    readings = pd.concat(pieces).sort_values(["source_row", "_order"], kind="stable")
+    return readings[list(READING_COLUMNS)].reset_index(drop=True), problems
+
+
+def _sorted(problems: list[Problem], frame: pd.DataFrame) -> list[Problem]:
+    """Problems in file order: by row, then by the column's position."""
+    position = {str(c): i for i, c in enumerate(frame.columns)}
+    return sorted(problems, key=lambda p: (p.row, position.get(p.field, -1)))
