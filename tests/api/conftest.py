@@ -2,12 +2,14 @@
 
 The demo registry (migrations + ``seed_demo`` + a few sites) is built once per backend; each
 test starts from the same data and may change it freely (a copy of the file on SQLite, a
-rolled-back outer transaction on PostgreSQL).
+rolled-back outer transaction on PostgreSQL for the API tests). ``db_url`` gives other suites
+(cases, ...) a fresh copy on both backends (``CREATE DATABASE ... TEMPLATE`` on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,32 +85,51 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_seeded(pg_cluster: TempCluster) -> str:
-    """URL of the seeded PostgreSQL registry (tests run inside rolled-back transactions)."""
-    return _seeded(pg_cluster)
+def pg_template(pg_cluster: TempCluster) -> str:
+    """Name of a seeded PostgreSQL database used only as a template (never connected to)."""
+    name = "tpl_registry"
+    seed_registry(pg_cluster.create_database(name))
+    return name
 
 
-def _seeded(cluster: TempCluster) -> str:
-    url = cluster.create_database("seeded_registry")
-    seed_registry(url)
-    return url
+@pytest.fixture(scope="session")
+def pg_shared(pg_cluster: TempCluster, pg_template: str) -> str:
+    """URL of one seeded PostgreSQL registry shared by the API tests (each test rolls back)."""
+    return pg_cluster.create_database("shared_registry", template=pg_template)
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of the seeded registry: a fresh file copy on SQLite, the shared database on
-    PostgreSQL (where :func:`api` wraps every test in a transaction that is rolled back)."""
+    """URL of a fresh copy of the seeded registry on each backend (other suites use it too)."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "registry.sqlite3"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    yield request.getfixturevalue("pg_seeded")
+    cluster: TempCluster = request.getfixturevalue("pg_cluster")
+    template_name: str = request.getfixturevalue("pg_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = cluster.create_database(name, template=template_name)
+    yield url
+    cluster.drop_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def api_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The registry behind :func:`api`: a file copy on SQLite, the shared database on
+    PostgreSQL (where :func:`api` wraps the test in a transaction that is rolled back)."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "registry.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    shared: str = request.getfixturevalue("pg_shared")
+    return shared
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
+def api(api_db_url: str, tmp_path: Path) -> Iterator[Api]:
     """The API over the seeded registry; nothing a test changes outlives it.
 
     On PostgreSQL the app's sessions join an outer transaction on one connection through
@@ -116,8 +137,8 @@ def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
     savepoint and the outer transaction is rolled back after the test. On SQLite each test has
     its own copy of the file and the sessions are the app's own.
     """
-    settings = Settings(home=tmp_path, database_url=db_url, jwt_secret=SECRET)
-    engine = make_engine(db_url)
+    settings = Settings(home=tmp_path, database_url=api_db_url, jwt_secret=SECRET)
+    engine = make_engine(api_db_url)
     app = create_app(settings, engine=engine, static_dir=tmp_path / "no-dist")
     connection = None
     outer = None
