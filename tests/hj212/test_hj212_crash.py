@@ -82,7 +82,7 @@ def test_sigkill_under_load_loses_no_acknowledged_record(tmp_path: Path) -> None
     gateway.send_signal(signal.SIGTERM)
     assert gateway.wait(timeout=30) == 0
     mover_main(["--wal", str(home / "wal"), "--store", str(home / "timeseries"),
-                "--devices", str(devices), "--once"])  # fmt: skip
+                "--devices", str(devices), "--once", "--nice", "0"])  # fmt: skip
 
     readings = TimeseriesStore(home / "timeseries").read(
         "source_readings", columns=["mn", "parameter", "data_type", "data_time_utc", "st"]

@@ -98,27 +98,29 @@ def run_mover(
     sink: ReadingSink,
     lookup: Callable[[str], Device | None],
     *,
-    interval: float = 1.0,
+    interval: float = 2.0,
     parent_pid: int | None = None,
     once: bool = False,
+    limit: int = 50_000,
 ) -> None:
     """Move records in rounds until stopped (or, with ``once``, until the log is drained).
 
     With ``parent_pid``, stop (after a last round) when that process is gone, so a killed
-    gateway does not leave a mover behind.
+    gateway does not leave a mover behind. Between rounds that found less than ``limit``
+    records it sleeps ``interval`` seconds, so that merges into Delta are few and large.
     """
     lock = MoverLock(wal_folder)
     lock.acquire()
     try:
         while True:
-            result = move_once(wal_folder, sink, lookup)
+            result = move_once(wal_folder, sink, lookup, limit=limit)
             if once and result.records == 0:
                 return
             if parent_pid is not None and os.getppid() != parent_pid:
-                move_once(wal_folder, sink, lookup)
+                move_once(wal_folder, sink, lookup, limit=limit)
                 return
-            if result.records == 0:
-                time.sleep(interval)
+            if result.records < limit and not once:
+                time.sleep(interval)  # let records accumulate: fewer, larger merges
     finally:
         lock.release()
 
@@ -130,10 +132,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--store", type=Path, required=True)
     parser.add_argument("--devices", type=Path)
     parser.add_argument("--registry")
-    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--interval", type=float, default=2.0)
+    parser.add_argument("--nice", type=int, default=10, help="lower the mover's CPU priority")
     parser.add_argument("--parent", type=int)
     parser.add_argument("--once", action="store_true")
     args = parser.parse_args(argv)
+    if args.nice:
+        os.nice(args.nice)  # ingestion (answers) before moving
     from ecoguard.timeseries.store import TimeseriesStore
 
     directory: JsonDeviceDirectory | RegistryDeviceDirectory
