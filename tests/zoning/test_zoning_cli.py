@@ -245,3 +245,47 @@ def test_single_project_from_a_file_and_repaired_batch_rows(home: Path) -> None:
     assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
     assert "repaired: bow.csv: feature bow: field geometry: [valid-geometry]" in r.output  # type: ignore[attr-defined]
     assert "bow," in r.stdout  # type: ignore[attr-defined]
+
+
+def test_screen_registered_enterprises(home: Path) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from ecoguard.registry.base import Base
+    from ecoguard.registry.models import Enterprise, Region
+
+    assert _run("zoning", "screen", "--enterprises").exit_code == 2  # type: ignore[attr-defined]
+    _load(home)
+    (home / "home").mkdir(exist_ok=True)
+    engine = create_engine(f"sqlite:///{home / 'home' / 'registry.sqlite3'}")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all(
+            [
+                Region(adcode="650000", name="新疆", level="province"),
+                Region(
+                    adcode="650100", name="乌鲁木齐市", level="prefecture", parent_adcode="650000"
+                ),
+                Region(
+                    adcode="650200", name="克拉玛依市", level="prefecture", parent_adcode="650000"
+                ),
+            ]
+        )
+        session.flush()
+        for uscc, industry, region, lon, lat in (
+            ("91650100MA0000001X", "C2611", "650100", 87.06, 43.07),
+            ("91650100MA0000002X", "XX", "650100", 87.12, 43.08),
+            ("91650200MA0000003X", "C2611", "650200", 84.9, 45.6),
+        ):
+            session.add(Enterprise(uscc=uscc, name=f"企业{uscc[-2]}", industry_code=industry,
+                                   region_adcode=region, lon=lon, lat=lat))  # fmt: skip
+        session.commit()
+    engine.dispose()
+    r = _run("zoning", "screen", "--enterprises", "--region", "650100", "--format", "json")
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    data = json.loads(r.stdout)  # type: ignore[attr-defined]
+    assert [(d["project_id"], d["verdict"]) for d in data] == [
+        ("91650100MA0000001X", "prohibited"),
+        ("91650100MA0000002X", "restricted"),  # U2-1 caps SO2; the registry has no emissions
+    ]
+    assert "warning:" in r.output and "91650100MA0000002X" in r.output  # type: ignore[attr-defined]

@@ -186,14 +186,34 @@ def _registry_boundaries(province: str) -> list[Boundary]:
     url = settings.registry_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return []
-    try:
-        from sqlalchemy.orm import Session
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
 
+    try:
         engine = make_engine(url)
         with Session(engine) as session:
             return registry_prefectures(session, province)
-    except Exception:  # an absent or unmigrated registry just means: no boundaries there
+    except SQLAlchemyError:  # an absent or unmigrated registry just means: no boundaries there
         return []
+
+
+def _registry_enterprises(region: str | None) -> tuple[list[Project], list[Issue]]:
+    """The registry's enterprises as projects (usage error when the registry is unusable)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from ecoguard.config import get_settings
+    from ecoguard.registry.db import make_engine
+    from ecoguard.zoning.enterprises import enterprise_projects
+
+    url = get_settings().registry_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise _usage(f"no registry at {url}: run `ecoguard demo` or `ecoguard sites ...` first")
+    try:
+        with Session(make_engine(url)) as session:
+            return enterprise_projects(session, region)
+    except SQLAlchemyError as exc:
+        raise _usage(f"cannot read enterprises from the registry: {exc}") from exc
 
 
 @app.command("status")
@@ -251,14 +271,22 @@ def screen(
     report: Annotated[
         Path | None, typer.Option(help="write a Word report (.docx) with maps")
     ] = None,
+    enterprises: Annotated[
+        bool, typer.Option("--enterprises", help="screen the enterprises in the registry")
+    ] = False,
+    region: Annotated[
+        str | None, typer.Option(help="with --enterprises: only those in this region (adcode)")
+    ] = None,
     map_file: Annotated[
         Path | None, typer.Option("--map", help="write a map of the first project (.svg or .png)")
     ] = None,
 ) -> None:
-    """Screen one project (--wkt/--point/--coords/--file) or many (--batch)."""
-    given = [x for x in (wkt, point, coords, file, batch) if x is not None]
+    """Screen one project (--wkt/--point/--coords/--file) or many (--batch, --enterprises)."""
+    given = [x for x in (wkt, point, coords, file, batch) if x is not None] + [
+        enterprises
+    ] * enterprises
     if len(given) != 1:
-        raise _usage("give exactly one of --wkt, --point, --coords, --file, --batch")
+        raise _usage("give exactly one of --wkt, --point, --coords, --file, --batch, --enterprises")
     if fmt is OutputFormat.xlsx and output is None:
         raise _usage("--format xlsx needs --output FILE.xlsx")
     service = _service()
@@ -268,6 +296,8 @@ def screen(
             defaults = {"industry": industry, "capacity": capacity, "flags": tuple(flag or ())}
             loaded = read_batch(batch, defaults)
             projects, issues = loaded.projects, loaded.issues
+        elif enterprises:
+            projects, issues = _registry_enterprises(region)
         else:
             if wkt is not None:
                 geom = parse_wkt(wkt)
@@ -297,9 +327,10 @@ def screen(
         raise _usage(str(exc)) from exc
     except ZoningNotLoadedError as exc:
         raise _usage(str(exc)) from exc
-    if batch is None and fmt is OutputFormat.table:
+    single = batch is None and not enterprises
+    if single and fmt is OutputFormat.table:
         _print_detail(results[0])
-    elif batch is None and fmt is OutputFormat.json:
+    elif single and fmt is OutputFormat.json:
         text = json.dumps(results[0].to_dict(), ensure_ascii=False, indent=1) + "\n"
         if output:
             output.write_text(text, encoding="utf-8")
@@ -326,8 +357,8 @@ def screen(
         else:
             map_file.write_text(render_svg(features), encoding="utf-8")
         _err.print(f"map written to {map_file}")
-    for issue in (i for i in issues if i.severity == "repaired"):
-        _err.print(f"[yellow]repaired:[/yellow] {escape(str(issue))}")
+    for issue in (i for i in issues if i.severity != "rejected"):
+        _err.print(f"[yellow]{issue.severity}:[/yellow] {escape(str(issue))}")
     rejected = [i for i in issues if i.severity == "rejected"]
     if rejected:
         _err.print(f"[yellow]{len(rejected)} row(s) could not be screened:[/yellow]")
