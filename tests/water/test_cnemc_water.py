@@ -75,6 +75,20 @@ def test_a_bad_cell_is_reported_and_its_neighbours_kept(tmp_path: Path) -> None:
     assert sorted(got.samples["section"]) == ["临江", "二团"]
 
 
+def test_line_numbers_stay_right_after_a_refused_row(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "water_2026-02-04.csv",
+        [
+            HEADER,
+            "甲,乙,A,bad time,Ⅱ,9,7.1,8,--,--,3,0.1,0.05,1,--,--,,",
+            "甲,乙,B,02-04 11:00,Ⅱ,9,7.1,8,--,--,3,x,0.05,1,--,--,,",
+        ],
+    )
+    got = read_cnemc(path)
+    assert [(p.row, p.field) for p in got.problems] == [(2, "监测时间"), (3, "氨氮(mg/L)")]
+    assert set(got.readings["source_row"]) == {3}
+
+
 def test_gb18030_file_and_explicit_year(tmp_path: Path) -> None:
     path = _write(
         tmp_path / "water.csv",

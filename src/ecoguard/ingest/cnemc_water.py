@@ -458,8 +458,8 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _lines(frame: pd.DataFrame) -> pd.Series:
-    """1-based line numbers of the rows (the header is line 1)."""
-    return pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64")
+    """1-based line numbers of the rows (the header is line 1; frames have a RangeIndex)."""
+    return pd.Series(frame.index + 2, index=frame.index, dtype="int64")
 
 
 def _parse_unique(values: pd.Series, parse: Callable[[Any], pd.Timestamp | None]) -> pd.Series:
@@ -472,8 +472,8 @@ def _parse_unique(values: pd.Series, parse: Callable[[Any], pd.Timestamp | None]
 def _row_problems(
     fname: str, mask: pd.Series, field: str, rule: str, values: pd.Series
 ) -> list[Problem]:
-    lines = _lines(values.to_frame())
-    return [Problem(fname, int(lines[i]), field, rule, str(values[i])) for i in values.index[mask]]
+    # Frames are read with a RangeIndex, so row label i is line i + 2 (the header is line 1).
+    return [Problem(fname, int(i) + 2, field, rule, str(values[i])) for i in values.index[mask]]
 
 
 def _classes(
