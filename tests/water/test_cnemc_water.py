@@ -217,3 +217,25 @@ def test_monthly_manual_samples_describe_their_natural_month(tmp_path: Path) -> 
     # The interval ends where March begins in China Standard Time.
     assert reading["time_end"] == pd.Timestamp("2026-02-28T16:00Z")
     assert got.readings.iloc[1]["time_end"] == pd.Timestamp("2026-12-31T16:00Z")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(cell, min_size=4, max_size=4)), max_size=10))
+def test_each_refusal_names_its_own_line(rows: list[tuple[bool, list[str]]]) -> None:
+    import tempfile
+
+    header = "省份,流域,断面名称,监测时间,水质类别,pH(无量纲),溶解氧(mg/L),氨氮(mg/L),总磷(mg/L)"
+    columns = header.split(",")[5:]
+    lines = [header]
+    expected = []
+    for i, (named, cells) in enumerate(rows):
+        lines.append(f"甲,乙,{'S' if named else ''},02-04 11:00,Ⅱ,{','.join(cells)}")
+        if not named:
+            expected.append((i + 2, "断面名称"))
+            continue
+        for column, c in zip(columns, cells, strict=True):
+            if c != "--" and not (c[0].isdigit() and c.count(".") == 1):
+                expected.append((i + 2, column))
+    with tempfile.TemporaryDirectory() as folder:
+        got = read_cnemc(_write(Path(folder) / "w_2026-02-04.csv", lines))
+    assert [(p.row, p.field) for p in got.problems] == expected
