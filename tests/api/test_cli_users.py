@@ -85,3 +85,38 @@ def test_serve_refuses_without_secret(home: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--port", "8999"])
     assert result.exit_code == 2
     assert "ECOGUARD_JWT_SECRET is not set" in result.output
+
+
+def test_set_password_and_deactivate(home: Path) -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            app, ["users", "create-admin", "-u", "boss", "--password-stdin"], input="first-pass\n"
+        ).exit_code
+        == 0
+    )
+    r = runner.invoke(
+        app, ["users", "set-password", "-u", "boss"], input="second-pass\nsecond-pass\n"
+    )
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(app, ["users", "deactivate", "-u", "boss"]).exit_code == 0
+    missing = runner.invoke(app, ["users", "deactivate", "-u", "ghost"])
+    assert missing.exit_code == 2
+    assert "no user 'ghost'" in missing.output
+    engine = make_engine(f"sqlite:///{home / 'registry.sqlite3'}")
+    try:
+        with make_sessionmaker(engine)() as session:
+            assert authenticate(session, "boss", "second-pass") is None  # inactive
+            user = session.query(User).filter_by(username="boss").one()
+            assert user.is_active is False
+            actions = [a.action for a in session.query(AuditLog).filter_by(entity="users")]
+            assert actions == ["create", "update", "update"]
+    finally:
+        engine.dispose()
+    assert runner.invoke(app, ["users", "deactivate", "-u", "boss", "--activate"]).exit_code == 0
+    engine = make_engine(f"sqlite:///{home / 'registry.sqlite3'}")
+    try:
+        with make_sessionmaker(engine)() as session:
+            assert authenticate(session, "boss", "second-pass") is not None
+    finally:
+        engine.dispose()

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from ecoguard import __version__
@@ -22,6 +23,7 @@ from ecoguard.api.routers import (
     air,
     air_stations,
     audit,
+    cases,
     devices,
     enterprises,
     health,
@@ -47,7 +49,13 @@ PROTECTED_ROUTERS: tuple[APIRouter, ...] = (
     devices.router,
     audit.router,
     air.router,
+    cases.router,
 )
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Operation ids like ``air-stations-list_air_stations`` for generated clients."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
 def include_routers(app: FastAPI, routers: Iterable[APIRouter], *, protected: bool = True) -> None:
@@ -87,6 +95,7 @@ def create_app(
         description="Registry, monitoring data and supervision of departments of ecology and "
         "environment. Errors are RFC 9457 problem details.",
         openapi_url=f"{API_PREFIX}/openapi.json",
+        generate_unique_id_function=_operation_id,
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )

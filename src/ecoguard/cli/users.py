@@ -20,7 +20,7 @@ from ecoguard.config import get_settings
 from ecoguard.registry.db import make_engine, session_scope, upgrade
 from ecoguard.registry.errors import RegistryError
 from ecoguard.registry.models import Region, Role, User
-from ecoguard.registry.users import new_user
+from ecoguard.registry.users import hash_password, new_user, password_problem
 
 app = typer.Typer(help="Users of the API and dashboard.", no_args_is_help=True)
 _out = Console(soft_wrap=True)
@@ -141,6 +141,38 @@ def create(
         full_name=full_name,
         password_stdin=password_stdin,
     )
+
+
+def _find(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        _err.print(f"error: --username: no user {username!r}")
+        raise typer.Exit(code=2)
+    return user
+
+
+@app.command("set-password")
+def set_password(username: UsernameOpt, password_stdin: StdinOpt = False) -> None:
+    """Give a user a new password (prompted twice)."""
+    password = _read_password(password_stdin)
+    problem = password_problem(password)
+    if problem:
+        _err.print(f"error: password {problem}")
+        raise typer.Exit(code=2)
+    with _session() as session:
+        _find(session, username).password_hash = hash_password(password)
+    _out.print(f"password of [bold]{username}[/bold] changed")
+
+
+@app.command("deactivate")
+def deactivate(
+    username: UsernameOpt,
+    activate: Annotated[bool, typer.Option("--activate", help="Re-activate instead.")] = False,
+) -> None:
+    """Stop a user from signing in (existing tokens stop working too)."""
+    with _session() as session:
+        _find(session, username).is_active = activate
+    _out.print(f"{username} {'activated' if activate else 'deactivated'}")
 
 
 @app.command("list")
