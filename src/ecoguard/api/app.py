@@ -23,7 +23,6 @@ from ecoguard.api.routers import (
     air,
     air_stations,
     audit,
-    cases,
     devices,
     enterprises,
     health,
@@ -49,7 +48,6 @@ PROTECTED_ROUTERS: tuple[APIRouter, ...] = (
     devices.router,
     audit.router,
     air.router,
-    cases.router,
 )
 
 
