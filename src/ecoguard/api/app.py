@@ -23,6 +23,7 @@ from ecoguard.api.routers import (
     air,
     air_stations,
     audit,
+    cases,
     devices,
     enterprises,
     health,
@@ -48,6 +49,7 @@ PROTECTED_ROUTERS: tuple[APIRouter, ...] = (
     devices.router,
     audit.router,
     air.router,
+    cases.router,
 )
 
 

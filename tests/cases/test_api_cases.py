@@ -1,0 +1,248 @@
+"""/api/v1/cases over the seeded registry on SQLite and PostgreSQL: scope, transitions by role,
+problem details, attachments, comments, timeline, clue GeoJSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import shapely
+from api_harness import Api
+from helpers import KARAMAY, PLAN, URUMQI, new_finding, service
+
+from ecoguard.cases.service import NewCase
+
+ROLES = ["admin", "analyst", "urumqi", "karamay", "viewer", "qiye"]
+
+
+def seed(api: Api) -> dict[str, int]:
+    """Two findings (Urumqi, Karamay) and one clue polygon in Urumqi."""
+    with api.app.state.sessionmaker() as session:
+        svc = service(session, "analyst")
+        ids = {
+            "uru": svc.create(new_finding("A-URU")).id,
+            "kar": svc.create(new_finding("A-KAR", KARAMAY)).id,
+            "clue": svc.create(
+                NewCase(
+                    case_type="redline_clue",
+                    reference="TB-9",
+                    title="采石场（新增）",
+                    region_adcode=URUMQI,
+                    batch="2026-1",
+                    area_ha=1.5,
+                    geometry_geojson=shapely.to_geojson(shapely.box(87.6, 43.8, 87.61, 43.81)),
+                    details={"activity_type": "04", "activity_type_name": "采石场"},
+                )
+            ).id,
+        }
+        session.commit()
+    return ids
+
+
+VISIBLE = {
+    "admin": {"A-URU", "A-KAR", "TB-9"},
+    "analyst": {"A-URU", "A-KAR", "TB-9"},
+    "viewer": {"A-URU", "A-KAR", "TB-9"},
+    "urumqi": {"A-URU", "TB-9"},
+    "karamay": {"A-KAR"},
+    "qiye": set(),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_list_and_read_are_scoped(api: Api, role: str) -> None:
+    ids = seed(api)
+    r = api.client.get("/api/v1/cases", headers=api.headers(role))
+    assert r.status_code == 200, r.text
+    assert {c["reference"] for c in r.json()["items"]} == VISIBLE[role]
+    r = api.client.get(f"/api/v1/cases/{ids['uru']}", headers=api.headers(role))
+    assert r.status_code == (200 if "A-URU" in VISIBLE[role] else 404)
+    r = api.client.get("/api/v1/cases/clues.geojson", headers=api.headers(role))
+    assert r.headers["content-type"].startswith("application/geo+json")
+    refs = [f["properties"]["reference"] for f in r.json()["features"]]
+    assert refs == (["TB-9"] if "TB-9" in VISIBLE[role] else [])
+
+
+SUBMIT_STATUS = {
+    "admin": 200,
+    "urumqi": 200,
+    "analyst": 403,
+    "viewer": 403,
+    "karamay": 404,
+    "qiye": 404,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_submit_plan_by_every_role(api: Api, role: str) -> None:
+    ids = seed(api)
+    r = api.client.post(
+        f"/api/v1/cases/{ids['uru']}/transitions",
+        json={"transition": "submit_plan", "payload": PLAN},
+        headers=api.headers(role),
+    )
+    assert r.status_code == SUBMIT_STATUS[role], r.text
+    if r.status_code == 200:
+        body = r.json()
+        assert body["state"] == "planned" and body["deadline"] == "2026-03-31"
+        assert body["timeline"][-1]["actor"] == role
+    elif r.status_code == 403:
+        problem = r.json()
+        assert r.headers["content-type"] == "application/problem+json"
+        assert problem["errors"][0]["rule"] == "role"
+        assert "may not take 'submit_plan'" in problem["detail"]
+
+
+def test_full_flow_over_http(api: Api) -> None:
+    ids = seed(api)
+    cid = ids["uru"]
+    url = f"/api/v1/cases/{cid}"
+    officer, analyst = api.headers("urumqi"), api.headers("analyst")
+
+    r = api.client.post(
+        f"{url}/transitions", json={"transition": "submit_plan", "payload": {}}, headers=officer
+    )
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {
+        "body.payload.targets",
+        "body.payload.measures",
+        "body.payload.responsible_unit",
+        "body.payload.deadline",
+    }
+    r = api.client.post(
+        f"{url}/transitions",
+        json={"transition": "complete", "payload": {"summary": "x"}},
+        headers=officer,
+    )
+    assert r.status_code == 409
+    rules = {e["rule"] for e in r.json()["errors"]}
+    assert rules == {"state", "guard"}
+
+    version = api.client.get(url, headers=officer).json()["version"]
+    r = api.client.post(
+        f"{url}/transitions",
+        json={"transition": "submit_plan", "payload": PLAN, "expected_version": version},
+        headers=officer,
+    )
+    assert r.status_code == 200
+    stale = api.client.post(
+        f"{url}/transitions",
+        json={
+            "transition": "report_progress",
+            "payload": {"progress": "p", "percent_done": 40},
+            "expected_version": version,
+        },
+        headers=officer,
+    )
+    assert stale.status_code == 409 and "someone else changed it" in stale.json()["detail"]
+    r = api.client.post(
+        f"{url}/transitions",
+        json={"transition": "report_progress", "payload": {"progress": "p", "percent_done": 100}},
+        headers=officer,
+    )
+    assert r.status_code == 200
+    options = {o["name"]: o for o in r.json()["transitions"]}
+    assert (
+        options["complete"]["allowed"] is False
+        and "no evidence" in options["complete"]["blocked_by"][0]
+    )
+
+    r = api.client.post(
+        f"{url}/attachments",
+        files={"file": ("整改前后对比.jpg", b"\xff\xd8before-after", "image/jpeg")},
+        data={"kind": "evidence"},
+        headers=officer,
+    )
+    assert r.status_code == 201, r.text
+    att = r.json()
+    assert att["same_evidence_on_cases"] == [] and att["size"] == 14
+    r = api.client.get(f"{url}/attachments/{att['id']}", headers=analyst)
+    assert r.status_code == 200 and r.content == b"\xff\xd8before-after"
+    assert (
+        api.client.get(f"{url}/attachments/{att['id']}", headers=api.headers("karamay")).status_code
+        == 404
+    )
+    bad = api.client.post(
+        f"{url}/attachments",
+        files={"file": ("x.txt", b"x", "text/plain")},
+        data={"kind": "selfie"},
+        headers=officer,
+    )
+    assert bad.status_code == 422
+
+    r = api.client.post(
+        f"{url}/transitions",
+        json={"transition": "complete", "payload": {"summary": "完成"}},
+        headers=officer,
+    )
+    assert r.status_code == 200 and r.json()["state"] == "completed"
+    r = api.client.post(
+        f"{url}/transitions",
+        json={"transition": "accept", "payload": {"opinion": "同意", "accepted_on": "2026-03-25"}},
+        headers=api.headers("admin"),
+    )
+    assert r.status_code == 200
+    r = api.client.post(
+        f"{url}/transitions",
+        json={
+            "transition": "close_out",
+            "payload": {"public_notice": "公示", "closed_on": "2026-03-28"},
+        },
+        headers=analyst,
+    )
+    assert r.status_code == 200 and r.json()["state"] == "closed"
+
+    r = api.client.post(f"{url}/comments", json={"body": "回头看时重点核查"}, headers=analyst)
+    assert r.status_code == 201
+    assert (
+        api.client.post(
+            f"{url}/comments", json={"body": "x"}, headers=api.headers("viewer")
+        ).status_code
+        == 403
+    )
+    r = api.client.get(f"{url}/timeline", headers=api.headers("viewer"))
+    kinds = [e["transition"] or e["kind"] for e in r.json()]
+    assert kinds == [
+        "created",
+        "submit_plan",
+        "report_progress",
+        "attachment",
+        "complete",
+        "accept",
+        "close_out",
+        "comment",
+    ]
+    assert r.json()[0]["at"].endswith("Z") or "+00:00" in r.json()[0]["at"]
+
+    params = {"entity": "cases", "entity_id": str(cid), "actor": "urumqi"}
+    r = api.client.get("/api/v1/audit", headers=api.headers("admin"), params=params)
+    assert r.status_code == 200
+    changes = r.json()["items"]
+    assert {c["action"] for c in changes} == {"update"}
+    assert any(
+        c["before"]["state"] == "in_progress" and c["after"]["state"] == "completed"
+        for c in changes
+    )
+
+
+def test_list_filters_and_types(api: Api) -> None:
+    seed(api)
+    h = api.headers("analyst")
+    r = api.client.get("/api/v1/cases", params={"case_type": "redline_clue"}, headers=h)
+    assert [c["reference"] for c in r.json()["items"]] == ["TB-9"]
+    r = api.client.get("/api/v1/cases", params={"region_adcode": KARAMAY}, headers=h)
+    assert [c["reference"] for c in r.json()["items"]] == ["A-KAR"]
+    r = api.client.get("/api/v1/cases", params={"overdue": True}, headers=h)
+    assert r.json()["total"] == 0
+    r = api.client.get("/api/v1/cases", params={"case_type": "bogus"}, headers=h)
+    assert r.status_code == 422
+    r = api.client.get("/api/v1/cases/types", headers=h)
+    types = {t["case_type"]: t for t in r.json()}
+    accept = next(t for t in types["inspection_finding"]["transitions"] if t["name"] == "accept")
+    assert accept["roles"] == ["administrator", "provincial_analyst"]
+    assert "other_role_than_completer" in accept["guards"]
+    spec = api.client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/cases/{case_id}/transitions" in spec["paths"]
+    assert api.client.get("/api/v1/cases").status_code == 401
+    geo = json.loads(api.client.get("/api/v1/cases/clues.geojson", headers=h).text)
+    assert geo["features"][0]["geometry"]["type"] == "Polygon"
