@@ -444,3 +444,17 @@ def test_report_rows_agree_with_reference(data: st.DataObject, edition: Edition)
             assert set(rec.exceeding) == {
                 NAMES[p] for p in NAMES if (v := rep.iaqi[p][i]) > 100 and v != NA
             }
+
+
+def test_cnemc_practice_report_without_data() -> None:
+    from ecoguard.standards.hj633 import cnemc_realtime_report
+
+    six = h26(pm2_5_1h=[53.0, 317.0, np.nan], pm10_1h=[76.0, np.nan, 30.0], so2_1h=[15, 15, 915])
+    r = cnemc_realtime_report(six)
+    # PM 1-h means on the 2012 daily columns: PM2.5 53 -> 73, 317 -> 367; SO2 > 800 -> 200
+    assert r.aqi.tolist() == [73, 367, 200]
+    assert r.edition is E12 and r.kind == "hourly-cnemc"
+    assert r.exceeding_mask is not None and r.complete.tolist() == [True, False, False]
+    assert r.published.tolist() == [True, True, True]
+    with pytest.raises(ValueError, match="o3_8h"):
+        cnemc_realtime_report({**six, "o3_8h": 10})
