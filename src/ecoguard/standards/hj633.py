@@ -14,13 +14,16 @@ Reports
   o3_8h_max``.
 * HJ 633-2026 hourly: ``so2_1h no2_1h co_1h o3_1h pm10_1h pm2_5_1h`` (PM indexed on the daily
   columns, §4.2.4); daily: ``so2_24h no2_24h co_24h pm10_24h pm2_5_24h o3_8h_max``.
+* :func:`cnemc_realtime_report`: the hourly AQI as the CNEMC platform published it under the 2012
+  rules (six 1-h means), which reproduces the official 2019 archive exactly.
 
 Arithmetic
 ----------
 IAQI_P = (IAQI_Hi - IAQI_Lo) / (BP_Hi - BP_Lo) * (C_P - BP_Lo) + IAQI_Lo, rounded *up* (2012 §6.2,
 2026 §4.2.6).  It is computed exactly: for each table column a look-up table holds the exact IAQI
-(integer ceil-division) of every concentration on a fine decimal grid (0.1 [ug/m3], 0.01 [mg/m3] for
-CO); a concentration is mapped to its grid key with one ``rint`` and checked to lie on the grid.
+(integer ceil-division) of every concentration on a decimal grid (2012: 0.1 [ug/m3], 0.01 [mg/m3]
+for CO; 2026: the rounded values, 1 [ug/m3] and 0.1 [mg/m3]); a concentration is mapped to its
+grid key with one ``rint`` and checked to lie on the grid.
 Values off the grid (more decimals) are indexed exactly by counting the thresholds
 ``t_k = IAQI^-1(k)`` below them (``IAQI > k  <=>  C > t_k``).  No float ``ceil`` is ever taken, so
 CO 2.2 -> 55 and CO_1H 65.4 -> 218, not 56 and 219.  Floats stand for the decimal they were parsed
