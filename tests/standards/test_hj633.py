@@ -458,3 +458,10 @@ def test_cnemc_practice_report_without_data() -> None:
     assert r.published.tolist() == [True, True, True]
     with pytest.raises(ValueError, match="o3_8h"):
         cnemc_realtime_report({**six, "o3_8h": 10})
+
+
+def test_bad_values_name_the_indicator() -> None:
+    with pytest.raises(ValueError, match=r"'co_1h' is not numeric"):
+        hourly_report({**h26(), "co_1h": ["0.5", "n/a"]}, E26)
+    with pytest.raises(ValueError, match=r"shapes do not match: .*pm2_5_1h \(3,\)"):
+        hourly_report({**h26(), "so2_1h": [1.0, 2.0], "pm2_5_1h": [1.0, 2.0, 3.0]}, E26)

@@ -626,7 +626,17 @@ def _report(conc: Mapping[str, ArrayLike], rules: _Rules) -> AqiReport:
             "(pass an all-NaN array for a pollutant that is not monitored)"
         )
     names = [k for k in required + optional if k in conc]
-    arrays = np.broadcast_arrays(*(np.asarray(conc[k], dtype=np.float64) for k in names))
+    values = []
+    for k in names:
+        try:
+            values.append(np.asarray(conc[k], dtype=np.float64))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{kind} report: indicator {k!r} is not numeric ({exc})") from None
+    try:
+        arrays = np.broadcast_arrays(*values)
+    except ValueError:
+        shapes = ", ".join(f"{k} {v.shape}" for k, v in zip(names, values, strict=True))
+        raise ValueError(f"{kind} report: indicator shapes do not match: {shapes}") from None
     shape = arrays[0].shape
     flat = {k: np.ascontiguousarray(a).reshape(-1) for k, a in zip(names, arrays, strict=True)}
     n = flat[names[0]].size
