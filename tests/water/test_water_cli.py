@@ -286,3 +286,21 @@ def test_region_assessment_ends_with_all_sections_together(tmp_path: Path, home:
     assert rows["(all)"]["worse_than_v_pct"] == pytest.approx(33.3)
     # Last year A桥 was Ⅴ (TP 0.35) and B水库 Ⅱ (lake TP 0.02).
     assert rows["甲省"]["excellent_pct_last_year"] == pytest.approx(50.0)
+
+
+def test_import_fills_region_and_basin_from_the_sections(tmp_path: Path, home: Path) -> None:
+    data = tmp_path / "lab.csv"
+    data.write_text("section,time,tp\n金滩,2026-04-02 09:00,0.05\n", encoding="utf-8")
+    sections = tmp_path / "s.csv"
+    sections.write_text(
+        "name,type,basin,target_class,region\n金滩,river,黄河流域,Ⅱ,青海省\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["water", "import", str(data), "--sections", str(sections)])
+    assert result.exit_code == 0, result.output
+    out = runner.invoke(
+        app,
+        ["water", "assess", "--by", "region", "--period", "2026-04", "--sections", str(sections),
+         "--format", "json"],
+    )  # fmt: skip
+    (row,) = json.loads(out.stdout)
+    assert (row["region"], row["classified"], row["target_met_pct"]) == ("青海省", 1, 100.0)

@@ -34,6 +34,7 @@ from ecoguard.water.classify import RESULT_COLUMNS, classify_samples
 from ecoguard.water.sections import (
     SUGGESTION_COLUMNS,
     SectionTable,
+    fill_region_and_basin,
     registry_sections,
     suggest_attributes,
 )
@@ -218,6 +219,7 @@ def import_(
     mapping: MapOption = None,
     interval: IntervalOption = None,
     sheet: SheetOption = None,
+    sections: SectionsOption = None,
     fmt: FormatOption = OutputFormat.table,
     errors_out: ErrorsOption = None,
 ) -> None:
@@ -231,8 +233,8 @@ def import_(
     Exit code 1 when anything was refused.
     """
     store = TimeseriesStore(get_settings().timeseries_root)
+    table, problems = _sections(sections)
     summary: list[dict[str, Any]] = []
-    problems: list[Problem] = []
     for path in paths:
         if not path.is_file():
             raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
@@ -249,6 +251,10 @@ def import_(
         for path in paths:
             progress.update(task, name=path.name)
             got = _read(path, source, year, mapping, interval, sheet)
+            if table is not None:
+                # Sections without a region or basin in the file get them from the attributes.
+                got.readings = fill_region_and_basin(got.readings, table)
+                got.samples = fill_region_and_basin(got.samples, table)
             result = save_readings(store, got.readings)
             published = save_published_classes(store, got.samples, path.name)
             problems.extend(got.problems)

@@ -272,3 +272,23 @@ def suggest_attributes(classified: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=list(SUGGESTION_COLUMNS))
+
+
+def fill_region_and_basin(frame: pd.DataFrame, table: SectionTable) -> pd.DataFrame:
+    """Fill empty ``region``/``basin`` cells from the section attributes, where the name is unique.
+
+    A file without a region column would otherwise store its sections under region "", apart
+    from the same sections imported from CNEMC files with their province.
+    """
+    if frame.empty:
+        return frame
+    out = frame.copy()
+    regions: list[str] = []
+    basins: list[str] = []
+    for name, region, basin in zip(out["section"], out["region"], out["basin"], strict=True):
+        info = table.lookup(str(name), str(region or ""))
+        regions.append(str(region) if region else (info.region if info else ""))
+        basins.append(str(basin) if basin else (info.basin if info else ""))
+    out["region"] = regions
+    out["basin"] = basins
+    return out
