@@ -289,3 +289,27 @@ def test_screen_registered_enterprises(home: Path) -> None:
         ("91650100MA0000002X", "restricted"),  # U2-1 caps SO2; the registry has no emissions
     ]
     assert "warning:" in r.output and "91650100MA0000002X" in r.output  # type: ignore[attr-defined]
+
+
+def test_export_round_trips_through_import(home: Path) -> None:
+    assert _run("zoning", "demo", "--source", "grid").exit_code == 0  # type: ignore[attr-defined]
+    from ecoguard.zoning.importer import read_layer, read_rules
+    from ecoguard.zoning.model import LayerKind
+    from ecoguard.zoning.store import load_layer, load_rules
+
+    root = home / "home" / "zoning"
+    for suffix in (".gpkg", ".shp", ".geojson"):
+        out = home / f"units{suffix}"
+        r = _run("zoning", "export", "units", str(out))
+        assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+        back = read_layer(out, LayerKind.UNITS)
+        stored = load_layer(root, LayerKind.UNITS)
+        assert stored is not None and back.rejected == []
+        assert back.layer.table.equals(stored.table)
+        assert all(a.equals(b) for a, b in zip(back.layer.geometry, stored.geometry, strict=True))
+    for suffix in (".xlsx", ".csv"):
+        out = home / f"list{suffix}"
+        assert _run("zoning", "export", "rules", str(out)).exit_code == 0  # type: ignore[attr-defined]
+        again = read_rules(out)
+        assert again.issues == [] and again.rules == load_rules(root)
+    assert _run("zoning", "export", "units", str(home / "x.txt")).exit_code == 2  # type: ignore[attr-defined]

@@ -216,6 +216,36 @@ def _registry_enterprises(region: str | None) -> tuple[list[Project], list[Issue
         raise _usage(f"cannot read enterprises from the registry: {exc}") from exc
 
 
+@app.command("export")
+def export(
+    kind: Annotated[ImportKind, typer.Argument(help="units, redlines, reserves or rules")],
+    out: Annotated[
+        Path, typer.Argument(help=".geojson/.gpkg/.shp for layers; .xlsx/.csv for rules")
+    ],
+) -> None:
+    """Write the latest stored layer or access list to a file (rules: an importable template)."""
+    from ecoguard.zoning.export import write_layer, write_rules
+    from ecoguard.zoning.store import load_rules
+
+    service = _service()
+    try:
+        if kind is ImportKind.rules:
+            rules = load_rules(service.root)
+            if not rules:
+                raise _usage(f"no access lists stored under {service.root}")
+            write_rules(rules, out)
+            count = len(rules)
+        else:
+            stored = service.layer(LayerKind(kind.value))
+            if stored is None:
+                raise _usage(f"no {kind.value} layer stored under {service.root}")
+            write_layer(stored, out)
+            count = len(stored)
+    except ValueError as exc:
+        raise _usage(str(exc)) from exc
+    _err.print(f"wrote {count} {kind.value} to {out}")
+
+
 @app.command("status")
 def status(
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,

@@ -366,7 +366,7 @@ def demo_rules(
             Dimension.RISK_PREVENTION,
             Effect.RESTRICT,
             "重点管控单元以外限制新建危险化学品生产项目。",
-            industries=("26",),
+            industries=("C26",),
             categories=frozenset({UnitCategory.PRIORITY, UnitCategory.GENERAL}),
         ),
         rule(
@@ -400,7 +400,7 @@ def demo_rules(
                 Dimension.RISK_PREVENTION,
                 Effect.REQUIRE,
                 f"{b.name}：涉重金属项目须编制突发环境事件应急预案并备案。",
-                industries=("32", "3360"),
+                industries=("C32", "C3360"),
             )
         )
     for u in units:
@@ -427,7 +427,7 @@ def demo_rules(
                     Dimension.SPATIAL_LAYOUT,
                     Effect.RESTRICT,
                     "化工项目须进入依法合规设立的化工园区。",
-                    industries=("26",),
+                    industries=("C26",),
                 )
             )
     return rules
