@@ -50,6 +50,7 @@ def write_report(
     title: str = "生态环境分区管控 建设项目选址预筛报告",
     data_note: str = "",
     detail_limit: int = 50,
+    summary_limit: int = 1000,
 ) -> Path:
     """Write the screening report.
 
@@ -67,6 +68,9 @@ def write_report(
         Versions of the layers and lists used.
     detail_limit : int
         Projects beyond this number appear in the summary only.
+    summary_limit : int
+        At most this many projects (the strictest first) in the summary table; Word tables of
+        many thousand rows are unusable, the tabular outputs hold them all.
     """
     doc = Document()
     style = doc.styles["Normal"]
@@ -80,6 +84,18 @@ def write_report(
     run = warn.add_run(DISCLAIMER)
     run.bold = True
     doc.add_heading("汇总 Summary", level=1)
+    counts: dict[Verdict, int] = {}
+    for r in results:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    doc.add_paragraph(
+        "; ".join(f"{v.label_zh} {v.slug}: {counts[v]}" for v in sorted(counts, reverse=True))
+    )
+    listed = sorted(results, key=lambda r: -r.verdict)[:summary_limit]
+    if len(results) > summary_limit:
+        doc.add_paragraph(
+            f"下表列出最严格的 {summary_limit} 个项目 (the {summary_limit} strictest); "
+            "其余见表格输出 (--format csv/xlsx)."
+        )
     _table(
         doc,
         ["项目 Project", "行业 Industry", "结论 Verdict", "涉及单元 Units", "主要理由 Main reason"],
@@ -91,7 +107,7 @@ def write_report(
                 ", ".join(u.code for u in r.units if u.applied),
                 r.reasons[0] if r.reasons else "",
             ]
-            for r in results
+            for r in listed
         ],
     )
     for r in results[:detail_limit]:
