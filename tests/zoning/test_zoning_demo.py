@@ -232,3 +232,22 @@ def test_demo_from_registry_boundaries() -> None:
     demo = demo_layers(bounds)
     assert set(demo.units.table["admin_code"]) == {"650100"}
     assert sum(g.area for g in demo.units.geometry) == pytest.approx(1.5)
+
+
+def test_report_summary_lists_the_strictest_first(index: ZoningIndex, tmp_path: Path) -> None:
+    import docx
+
+    from ecoguard.zoning.report import write_report
+
+    sites = [(87.12, 43.08), (87.06, 43.07), (88.0, 44.0), (87.16, 43.13), (87.13, 43.05)]
+    results = index.screen_many(
+        [Project(str(i), Point(x, y), "C2611") for i, (x, y) in enumerate(sites)]
+    )
+    path = write_report(tmp_path / "r.docx", results, index, summary_limit=2, detail_limit=1)
+    doc = docx.Document(str(path))
+    summary = doc.tables[0]
+    assert len(summary.rows) == 3
+    assert [row.cells[2].text for row in summary.rows[1:]] == ["禁止 prohibited", "限制 restricted"]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "禁止 prohibited: 1" in text and "最严格的 2 个项目" in text and "其余 4 个项目" in text
+    assert len(doc.inline_shapes) == 1
