@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
+
+import uvloop
 
 from ecoguard.ingest.hj212.codec import Packet, decode, decode_many
 from ecoguard.ingest.hj212.crc import crc_hj212_bitwise
@@ -84,8 +87,7 @@ class _Conn(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
@@ -115,9 +117,7 @@ async def drive(
     for i in range(0, len(fleet), 50):  # open in steps, like loggers coming online
         opened = await asyncio.gather(
             *(
-                loop.create_connection(
-                    lambda j=j: _Conn(waiting[j], latencies), "127.0.0.1", port
-                )
+                loop.create_connection(lambda j=j: _Conn(waiting[j], latencies), "127.0.0.1", port)
                 for j in range(i, min(i + 50, len(fleet)))
             )
         )
@@ -192,7 +192,7 @@ def main() -> None:
     for label, rate in rows:
         print(f"{label:58s} {rate:12,.0f} {rate / peer:10.1f}")
 
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:  # /tmp: same disk as the checkout here
         home = Path(tmp)
         fsyncs = fsync_rate(home)
         fleet = make_fleet(args.connections, seed=3, versions=(1,))
@@ -203,15 +203,24 @@ def main() -> None:
                    "--metrics-port", "0"]  # fmt: skip
         if args.no_mover:
             command.append("--no-mover")
-        server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        ports = [int(p) for p in re.findall(r":(\d+)", line)]
-        port, metrics_port = ports[0], ports[1]
-        sent, acked, latencies, elapsed = asyncio.run(drive(port, fleet, args.rate, args.duration))
-        text = scrape(metrics_port)
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=60)
+        server = subprocess.Popen(
+            command, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
+        try:
+            assert server.stdout is not None
+            line = server.stdout.readline()
+            ports = [int(p) for p in re.findall(r":(\d+)", line)]
+            port, metrics_port = ports[0], ports[1]
+            sent, acked, latencies, elapsed = uvloop.run(
+                drive(port, fleet, args.rate, args.duration)
+            )
+            text = scrape(metrics_port)
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=60)
+        finally:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGKILL)  # gateway and its mover
+                server.wait()
     latencies.sort()
     p50 = latencies[len(latencies) // 2] * 1000 if latencies else float("nan")
     p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else float("nan")

@@ -162,7 +162,7 @@ def serve(
     answered, then moved to the time-series store (table ``source_readings``).
     """
     from ecoguard.ingest.hj212.directory import DeviceDirectory, RegistryDeviceDirectory
-    from ecoguard.ingest.hj212.gateway import GatewayConfig, run
+    from ecoguard.ingest.hj212.gateway import GatewayConfig, serve_forever
 
     settings = get_settings()
     directory: DeviceDirectory
@@ -192,7 +192,7 @@ def serve(
         idle_timeout=idle_timeout,
         frame_timeout=frame_timeout,
     )
-    asyncio.run(run(config, directory))
+    serve_forever(config, directory)
 
 
 @app.command("simulate")

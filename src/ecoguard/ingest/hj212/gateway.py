@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ecoguard.ingest.hj212.codec import (
     Packet,
@@ -47,7 +48,7 @@ from ecoguard.ingest.hj212.frame import Framer, Junk
 from ecoguard.ingest.hj212.metrics import Counter, Gauge, Histogram, Registry, serve_metrics
 from ecoguard.ingest.hj212.wal import WalRecord, WriteAheadLog, read_checkpoint, segments
 
-__all__ = ["Gateway", "GatewayConfig", "answer_frame", "main"]
+__all__ = ["Gateway", "GatewayConfig", "answer_frame", "main", "serve_forever"]
 
 _QNRTN = {Reason.WRONG_PASSWORD: 3, Reason.UNKNOWN_MN: 4, Reason.UNSUPPORTED_COMMAND: 8}
 """QnRtn codes of HJ 212-2017 Table 7 for refusals that can be answered."""
@@ -141,8 +142,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self.gateway.opened(self)
@@ -627,7 +627,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         mover=not args.no_mover,
         fsync=not args.no_fsync,
     )
-    asyncio.run(run(config, directory))
+    serve_forever(config, directory)
+
+
+def serve_forever(config: GatewayConfig, directory: DeviceDirectory) -> None:
+    """Run the gateway on uvloop (libuv event loop; falls back to asyncio's own loop)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency; keep the fallback
+        asyncio.run(run(config, directory))
+    else:
+        uvloop.run(run(config, directory))
 
 
 if __name__ == "__main__":
