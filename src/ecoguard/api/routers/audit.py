@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from ecoguard.api.deps import AdminUser, RepoDep
 from ecoguard.api.problems import ERROR_RESPONSES
 from ecoguard.api.routers.common import page_of
+from ecoguard.api.schemas.audit import AuditEntry, AuditFilter
 from ecoguard.api.schemas.common import Page
-from ecoguard.api.schemas.regions import AuditEntry, AuditFilter
 from ecoguard.registry.models import AuditLog
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)

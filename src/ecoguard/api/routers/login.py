@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from ecoguard.api.deps import SessionDep, SettingsDep
 from ecoguard.api.problems import ERROR_RESPONSES
-from ecoguard.api.schemas.regions import Token
+from ecoguard.api.schemas.users import Token
 from ecoguard.api.security import create_access_token
 from ecoguard.registry.users import authenticate
 

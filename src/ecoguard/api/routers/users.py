@@ -11,7 +11,7 @@ from ecoguard.api.deps import AdminUser, CurrentUser, RepoDep
 from ecoguard.api.problems import ERROR_RESPONSES
 from ecoguard.api.routers.regions import region_names
 from ecoguard.api.schemas.common import Page
-from ecoguard.api.schemas.regions import UserCreate, UserPublic, UserUpdate
+from ecoguard.api.schemas.users import UserCreate, UserPublic, UserUpdate
 from ecoguard.registry.errors import RegistryError
 from ecoguard.registry.models import Role, User
 from ecoguard.registry.users import check_role_placement, hash_password, new_user, password_problem
