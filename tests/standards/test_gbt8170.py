@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecoguard.standards.gbt8170 import round_decimal, round_half_even, round_half_even_scaled
@@ -55,6 +55,7 @@ decimal_strings = st.builds(
 )
 
 
+@settings(deadline=None)  # the machine is shared: no per-example deadline
 @given(value=decimal_strings, decimals=st.integers(min_value=0, max_value=4))
 def test_vectorised_equals_decimal_reference(value: str, decimals: int) -> None:
     expected = round_decimal(value, decimals)
@@ -62,6 +63,7 @@ def test_vectorised_equals_decimal_reference(value: str, decimals: int) -> None:
     assert got == float(expected.scaleb(decimals))
 
 
+@settings(deadline=None)  # the machine is shared: no per-example deadline
 @given(units=st.integers(min_value=-(10**7), max_value=10**7), decimals=st.integers(0, 3))
 def test_every_exact_tie_goes_to_even(units: int, decimals: int) -> None:
     # value = (units + 1/2) * 10**-decimals is a decimal tie by construction

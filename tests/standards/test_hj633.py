@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecoguard.standards.hj633 import (
@@ -184,6 +184,7 @@ conc_strings = st.builds(
 )
 
 
+@settings(deadline=None)  # the machine is shared: no per-example deadline
 @given(column=columns, edition=editions, values=st.lists(conc_strings, min_size=1, max_size=30))
 def test_agrees_with_fraction_reference(column: str, edition: Edition, values: list[str]) -> None:
     got = iaqi(column, np.array([float(v) for v in values]), edition)
@@ -191,6 +192,7 @@ def test_agrees_with_fraction_reference(column: str, edition: Edition, values: l
     assert got.tolist() == [NA if e is None else e for e in expected]
 
 
+@settings(deadline=None)  # the machine is shared: no per-example deadline
 @given(
     column=columns,
     edition=editions,
@@ -205,6 +207,7 @@ def test_monotone_in_concentration(column: str, edition: Edition, a: float, b: f
     assert int(iaqi(column, lo, edition)) <= int(iaqi(column, hi, edition))
 
 
+@settings(deadline=None)  # the machine is shared: no per-example deadline
 @given(column=columns, edition=editions, data=st.data())
 def test_continuous_at_breakpoints(column: str, edition: Edition, data: st.DataObject) -> None:
     table = REF_2012 if edition is E12 else REF_2026
@@ -425,6 +428,7 @@ def ref_report(row: dict[str, float | None], edition: Edition) -> tuple[int | No
     return aqi, primary, complete
 
 
+@settings(deadline=None)  # the machine is shared: no per-example deadline
 @given(data=st.data(), edition=editions)
 def test_report_rows_agree_with_reference(data: st.DataObject, edition: Edition) -> None:
     cols = COLS_2012 if edition is E12 else COLS_2026

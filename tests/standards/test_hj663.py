@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecoguard.standards.gb3095 import Grade, LimitSet
@@ -65,6 +65,7 @@ def test_daily_mean_rounds_half_even_exactly(
     assert daily_mean(hours, decimals=decimals)[0, 0] == expected
 
 
+@settings(deadline=None)  # the machine is shared: no per-example deadline
 @given(
     values=st.lists(st.integers(0, 30000), min_size=24, max_size=24),
     missing=st.sets(st.integers(0, 23), max_size=4),
@@ -169,6 +170,7 @@ def annex_a(values: list[float], p: float) -> float:
     return x[s - 1] if s >= len(x) else x[s - 1] + (x[s] - x[s - 1]) * (k - s)
 
 
+@settings(deadline=None)  # the machine is shared: no per-example deadline
 @given(
     values=st.lists(st.floats(0, 1000, allow_nan=False), min_size=1, max_size=60),
     p=st.sampled_from([50.0, 90.0, 95.0, 98.0, 100.0, 0.0]),
