@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -18,11 +17,11 @@ import pyarrow.compute as pc
 from ecoguard.ingest.air_hourly import AIR_HOURLY_KEYS
 from ecoguard.ingest.cnemc import read_cnemc_sites_file
 from ecoguard.ingest.errors import RowError
+from ecoguard.ingest.quarantine import quarantine
 from ecoguard.ingest.tabular import ColumnMapping, read_station_table
 from ecoguard.timeseries.store import TimeseriesStore
 
 AIR_HOURLY_TABLE = "air_station_hourly"
-QUARANTINE_TABLE = "quarantine"
 _BATCH_ROWS = 1_000_000
 
 
@@ -79,26 +78,6 @@ def store_air_hourly(store: TimeseriesStore, table: pa.Table) -> int:
     """Upsert canonical station-hour rows; returns how many were new."""
     result = store.upsert(AIR_HOURLY_TABLE, table, keys=AIR_HOURLY_KEYS, partition_by=["month"])
     return result.inserted
-
-
-def quarantine(store: TimeseriesStore, errors: Iterable[RowError], *, kind: str) -> None:
-    """Keep refused input with its reason (keyed by file, row and field)."""
-    errors = list(errors)
-    if not errors:
-        return
-    now = datetime.now(UTC)
-    table = pa.table(
-        {
-            "kind": [kind] * len(errors),
-            "file": [e.file for e in errors],
-            "row": pa.array([e.row for e in errors], pa.int64()),
-            "field": [e.field for e in errors],
-            "rule": [e.rule for e in errors],
-            "value": [e.value for e in errors],
-            "received_at_utc": pa.array([now] * len(errors), pa.timestamp("us", tz="UTC")),
-        }
-    )
-    store.upsert(QUARANTINE_TABLE, table, keys=["kind", "file", "row", "field"])
 
 
 def import_cnemc_files(

@@ -10,7 +10,7 @@ Re-importing a file inserts nothing new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 import pandas as pd
@@ -19,6 +19,7 @@ import pyarrow.dataset as ds
 
 from ecoguard.ingest.cnemc_water import DATA_FLAGS
 from ecoguard.ingest.errors import RowError
+from ecoguard.ingest.quarantine import quarantine as keep_refused
 from ecoguard.timeseries.store import TimeseriesStore, UpsertResult
 
 TABLE: Final = "water_readings"
@@ -135,26 +136,9 @@ def save_published_classes(
     return store.upsert(PUBLISHED_TABLE, table, keys=PUBLISHED_KEYS)
 
 
-#: The store's shared quarantine table (same layout as the air importer's): refused input with
-#: its reason, keyed by kind, file, row and field.
-QUARANTINE_TABLE: Final = "quarantine"
 QUARANTINE_KIND: Final = "water"
 
 
 def quarantine(store: TimeseriesStore, problems: Sequence[RowError]) -> int:
-    """Keep refused cells and rows with their reason; returns how many were new."""
-    if not problems:
-        return 0
-    now = datetime.now(UTC)
-    table = pa.table(
-        {
-            "kind": [QUARANTINE_KIND] * len(problems),
-            "file": [p.file for p in problems],
-            "row": pa.array([p.row for p in problems], pa.int64()),
-            "field": [p.field for p in problems],
-            "rule": [p.rule for p in problems],
-            "value": [p.value for p in problems],
-            "received_at_utc": pa.array([now] * len(problems), pa.timestamp("us", tz="UTC")),
-        }
-    )
-    return store.upsert(QUARANTINE_TABLE, table, keys=["kind", "file", "row", "field"]).inserted
+    """Keep refused cells and rows with their reason in the shared quarantine."""
+    return keep_refused(store, problems, kind=QUARANTINE_KIND)
