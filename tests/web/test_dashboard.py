@@ -454,3 +454,46 @@ def test_import_a_mapped_table(signed_in: Any, api_as: Any, base_url: str, tmp_p
     assert "mapped.csv" in text and "oops" in text
     series = api.get(f"/air/stations/{code}/hourly?start=2020-02-03&end=2020-02-03")["items"]
     assert {it["conc"]["pm10"] for it in series} >= {61.0, 62.0, 63.0}
+
+
+def pick(page: Any, field: str, option: str) -> None:
+    """Choose an option of an Element Plus select in the open dialog."""
+    page.locator(f".el-dialog [data-test=field-{field}]").first.click()
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+
+def test_officer_adds_and_deletes_a_water_section(signed_in: Any, api_as: Any) -> None:
+    api = api_as("urumqi")
+    before = api.get("/water-sections?limit=1")["total"]
+    page = signed_in("urumqi", "/registry/water-sections")
+    page.wait_for_selector("[data-test=registry-water-sections] [data-test=registry-add]")
+    page.click("[data-test=registry-add]")
+    page.locator(".el-dialog [data-test=registry-save]").wait_for()
+
+    def fill(field: str, value: str) -> None:
+        sel = (
+            f".el-dialog input[data-test=field-{field}], .el-dialog [data-test=field-{field}] input"
+        )
+        page.locator(sel).first.fill(value)
+
+    fill("code", "WEBTEST-01")
+    fill("name", "浏览器测试断面")
+    pick(page, "water_body_type", "河流")
+    fill("water_body", "乌鲁木齐河")
+    pick(page, "target_class", "III")
+    fill("lon", "87.6")
+    fill("lat", "43.8")
+    # the region list offers the officer's prefecture only, already chosen
+    page.locator(".el-dialog [data-test=registry-save]").click()
+    row = page.locator(".el-table__body-wrapper .el-table__row", has_text="WEBTEST-01")
+    row.wait_for()
+    assert row.locator(".value-tag").get_attribute("data-color") == "#43A047"  # class III, green
+    assert "乌鲁木齐市" in row.inner_text()
+    stored = api.get("/water-sections?q=WEBTEST-01")["items"]
+    assert [(s["name"], s["target_class"], s["region_adcode"]) for s in stored] == [
+        ("浏览器测试断面", "III", "650100")
+    ]
+    row.locator("text=删除").click()
+    page.locator(".el-message-box .el-button--primary").click()
+    row.wait_for(state="detached")
+    assert api.get("/water-sections?limit=1")["total"] == before

@@ -133,6 +133,13 @@ const en: Messages = {
     noFiles: 'Choose files first',
     failed: 'Import failed',
   },
+  water: {
+    excellent: 'Excellent',
+    good: 'Good',
+    light: 'Lightly polluted',
+    moderate: 'Moderately polluted',
+    heavy: 'Heavily polluted',
+  },
   registry: {
     networkLevel: 'Network',
     network: { national: 'National', provincial: 'Provincial', prefecture: 'Prefecture', county: 'County' },

@@ -131,6 +131,13 @@ const zhCN = {
     noFiles: '请先选择文件',
     failed: '导入失败',
   },
+  water: {
+    excellent: '优',
+    good: '良好',
+    light: '轻度污染',
+    moderate: '中度污染',
+    heavy: '重度污染',
+  },
   registry: {
     networkLevel: '网络级别',
     network: { national: '国控', provincial: '省控', prefecture: '市控', county: '县控' },
