@@ -429,7 +429,9 @@ def export(
     with _service(as_user) as service:
         stmt = service.filtered(f).order_by(Case.region_adcode, Case.reference)
         cases = list(service.session.scalars(stmt))
-        names = dict(service.session.execute(select(Region.adcode, Region.name)).tuples().all())
+        names: dict[str, str] = {}
+        for adcode, name in service.session.execute(select(Region.adcode, Region.name)):
+            names[adcode] = name
     label = batch or ""
     if kind is ExportKind.geojson:
         output.write_text(json.dumps(clue_features(cases, now), ensure_ascii=False), "utf-8")
