@@ -23,23 +23,28 @@ import argparse
 import os
 import platform
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import shapely
 from shapely.geometry import Point
 
 from ecoguard.zoning.demo import XINJIANG_BBOX, synthetic_units
+from ecoguard.zoning.importer import overlap_warnings
 from ecoguard.zoning.model import (
     AccessRule,
     Dimension,
     Effect,
+    LayerKind,
     ListLevel,
     PollutantCap,
     Project,
     UnitCategory,
 )
 from ecoguard.zoning.screening import ZoningIndex
+from ecoguard.zoning.store import load_layer, save_layer
 
 INDUSTRIES = ["C2611", "C2511", "C1310", "C3011", "D4411", "M7310", "G5410", "C3211"]
 
@@ -114,6 +119,21 @@ def main() -> None:
     print(
         f"units: {len(units):,} generated in {t_gen:.1f} s; clauses: {len(rules):,}; "
         f"index built in {t_index:.2f} s"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        stored = save_layer(Path(tmp), units)
+        t_save = time.perf_counter() - t
+        t = time.perf_counter()
+        load_layer(Path(tmp), LayerKind.UNITS)
+        t_load = time.perf_counter() - t
+        size = stored.stat().st_size / 1e6
+    t = time.perf_counter()
+    overlap_warnings(units, "bench")
+    t_overlap = time.perf_counter() - t
+    print(
+        f"GeoParquet: save {t_save:.2f} s, load {t_load:.2f} s, {size:.1f} MB; "
+        f"import overlap check {t_overlap:.2f} s"
     )
 
     # single-site screening, one call per site (the API path)
