@@ -246,3 +246,23 @@ def test_list_filters_and_types(api: Api) -> None:
     assert api.client.get("/api/v1/cases").status_code == 401
     geo = json.loads(api.client.get("/api/v1/cases/clues.geojson", headers=h).text)
     assert geo["features"][0]["geometry"]["type"] == "Polygon"
+
+
+def test_assign_over_http(api: Api) -> None:
+    ids = seed(api)
+    url = f"/api/v1/cases/{ids['kar']}/assignee"
+    body = {"unit": "克拉玛依市生态环境局", "user_id": api.user_ids["karamay"]}
+    r = api.client.put(url, json=body, headers=api.headers("karamay"))
+    assert r.status_code == 200, r.text
+    assert r.json()["assignee_user_id"] == api.user_ids["karamay"]
+    assert r.json()["timeline"][-1]["kind"] == "assign"
+    assert api.client.put(url, json=body, headers=api.headers("urumqi")).status_code == 404
+    wrong = {"unit": "x", "user_id": api.user_ids["urumqi"]}
+    r = api.client.put(url, json=wrong, headers=api.headers("admin"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.user_id"
+    r = api.client.get(
+        "/api/v1/cases",
+        params={"assignee_user_id": api.user_ids["karamay"]},
+        headers=api.headers("analyst"),
+    )
+    assert [c["reference"] for c in r.json()["items"]] == ["A-KAR"]

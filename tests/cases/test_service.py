@@ -20,8 +20,13 @@ from ecoguard.cases.service import (
     TransitionRefusedError,
 )
 from ecoguard.registry.db import make_engine, make_sessionmaker
-from ecoguard.registry.errors import ConflictError, ForbiddenError, NotFoundError
-from ecoguard.registry.models import AuditLog
+from ecoguard.registry.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidReferenceError,
+    NotFoundError,
+)
+from ecoguard.registry.models import AuditLog, User
 
 
 @pytest.fixture
@@ -268,3 +273,22 @@ def test_concurrent_transitions_in_threads(factory: sessionmaker[Session]) -> No
         assert case.version == 3 and case.details["progress"] == winner
         progress = [e for e in svc.timeline(case) if e.transition == "report_progress"]
         assert [e.actor for e in progress] == [winner]
+
+
+def test_assign_to_units_and_people(factory: sessionmaker[Session]) -> None:
+    (cid,) = _create(factory, new_finding("AS-1"))
+    with factory() as s:
+        users = {u.username: u.id for u in s.scalars(select(User))}
+    with as_user(factory, "urumqi") as svc:
+        case = svc.assign(cid, unit="乌鲁木齐市生态环境局", user_id=users["urumqi"])
+        assert case.assignee_unit == "乌鲁木齐市生态环境局" and case.version == 2
+        with pytest.raises(InvalidReferenceError, match="does not cover region 650100"):
+            svc.assign(cid, unit="x", user_id=users["karamay"])
+        with pytest.raises(InvalidReferenceError, match="no active officer"):
+            svc.assign(cid, unit="x", user_id=users["viewer"])
+        with pytest.raises(StaleCaseError):
+            svc.assign(cid, unit="x", user_id=None, expected_version=1)
+        assert [c.id for c in svc.search(CaseFilter(assignee_user_id=users["urumqi"]))[0]] == [cid]
+        assert svc.timeline(case)[-1].payload["username"] == "urumqi"
+    with as_user(factory, "viewer") as svc, pytest.raises(ForbiddenError, match="may not assign"):
+        svc.assign(cid, unit="x", user_id=None)

@@ -49,11 +49,13 @@ from ecoguard.registry.errors import (
     NotFoundError,
     RegistryError,
 )
-from ecoguard.registry.models import Region, Role
+from ecoguard.registry.models import Region, Role, User
 from ecoguard.registry.scope import Scope, region_and_descendants
 
 #: Roles that may comment on and attach files to cases they see.
 CONTRIBUTORS = frozenset({Role.administrator, Role.provincial_analyst, Role.prefecture_officer})
+#: Roles that may assign cases to units and people.
+ASSIGNERS = frozenset({Role.administrator, Role.provincial_analyst, Role.prefecture_officer})
 #: Kinds of attachments; only ``evidence`` counts for completion and close-out.
 ATTACHMENT_KINDS = ("evidence", "photo", "document")
 #: Largest attachment accepted [byte].
@@ -102,6 +104,7 @@ class CaseFilter:
     due_soon_days: int = DUE_SOON_DAYS
     relapsed: bool = False
     lookback_scheduled: bool = False
+    assignee_user_id: int | None = None
     q: str | None = None
 
 
@@ -236,6 +239,8 @@ class CaseService:
             )
         if f.relapsed:
             stmt = stmt.where(Case.relapse_count > 0)
+        if f.assignee_user_id is not None:
+            stmt = stmt.where(Case.assignee_user_id == f.assignee_user_id)
         if f.lookback_scheduled:
             stmt = stmt.where(Case.lookback_due.is_not(None))
         now = self.clock()
@@ -440,6 +445,54 @@ class CaseService:
             transition=name,
             from_state=result.from_state,
             to_state=result.to_state,
+        )
+        self._flush(case)
+        return case
+
+    def assign(
+        self,
+        case_id: int,
+        *,
+        unit: str | None,
+        user_id: int | None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Assign case ``case_id`` to a responsible unit and (optionally) a person.
+
+        The person must be an active administrator, provincial analyst or prefecture officer
+        whose region covers the case's region.
+        """
+        self._require(ASSIGNERS, "assign cases")
+        case = self.get(case_id)
+        if expected_version is not None and case.version != expected_version:
+            msg = (
+                f"case {case.id} is at version {case.version}, not {expected_version}: someone "
+                "else changed it; reload it and try again"
+            )
+            raise StaleCaseError(msg)
+        username = None
+        if user_id is not None:
+            user = self.session.get(User, user_id)
+            if user is None or not user.is_active or Role(user.role) not in ASSIGNERS:
+                msg = f"no active officer with id {user_id}"
+                raise InvalidReferenceError(msg, field="user_id")
+            covers = user.region_adcode is None or case.region_adcode in region_and_descendants(
+                self.session, user.region_adcode
+            )
+            if not covers:
+                msg = f"user {user.username} does not cover region {case.region_adcode}"
+                raise InvalidReferenceError(msg, field="user_id")
+            username = user.username
+        if unit is not None and not unit.strip():
+            msg = "the unit may not be blank"
+            raise RegistryError(msg, field="unit")
+        case.assignee_unit = unit.strip()[:200] if unit else None
+        case.assignee_user_id = user_id
+        case.updated_at = self.clock()
+        self._event(
+            case,
+            "assign",
+            {"unit": case.assignee_unit, "user_id": user_id, "username": username},
         )
         self._flush(case)
         return case

@@ -157,6 +157,7 @@ def _row(service: CaseService, case: Case) -> dict[str, Any]:
         "deadline": case.deadline.isoformat() if case.deadline else None,
         "due": service.due(case).value,
         "assignee_unit": case.assignee_unit,
+        "assignee_user_id": case.assignee_user_id,
         "relapses": case.relapse_count,
         "lookback_due": case.lookback_due.isoformat() if case.lookback_due else None,
         "version": case.version,
@@ -342,6 +343,29 @@ def act(
     except StaleCaseError as exc:
         _err.print(f"[red]conflict:[/red] {escape(exc.message)}")
         raise typer.Exit(code=1) from exc
+
+
+@app.command("assign")
+def assign(
+    ident: Annotated[str, typer.Argument(help="case id, or reference (with --type)")],
+    unit: Annotated[str, typer.Option(help="responsible unit (责任单位)")],
+    user: Annotated[str | None, typer.Option(help="responsible officer's username")] = None,
+    as_user: AsUser = None,
+    case_type: TypeOpt = None,
+) -> None:
+    """Assign a case to a responsible unit and (optionally) an officer."""
+    with _service(as_user) as service:
+        case = _find(service, ident, case_type)
+        user_id = None
+        if user is not None:
+            user_id = service.session.scalar(select(User.id).where(User.username == user))
+            if user_id is None:
+                raise _usage(f"no user {user!r}")
+        try:
+            service.assign(case.id, unit=unit, user_id=user_id)
+        except RegistryError as exc:
+            raise _usage(exc.message) from exc
+        _err.print(f"case {case.id} ({case.reference}) assigned to {unit} {user or ''}".strip())
 
 
 @app.command("comment")

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from ecoguard.api.deps import ScopeDep, SessionDep, SettingsDep
 from ecoguard.api.problems import ERROR_RESPONSES, FieldError, Problem, problem_response
 from ecoguard.api.schemas.cases import (
+    AssigneeUpdate,
     Attachment,
     AttachmentCreated,
     CaseDetail,
@@ -83,6 +84,7 @@ def _summary(service: CaseService, case: Case) -> dict[str, Any]:
         "deadline": case.deadline,
         "due": service.due(case),
         "assignee_unit": case.assignee_unit,
+        "assignee_user_id": case.assignee_user_id,
         "relapse_count": case.relapse_count,
         "lookback_due": case.lookback_due,
         "area_ha": case.area_ha,
@@ -162,6 +164,7 @@ def list_cases(
             due_soon_days=f.due_soon_days,
             relapsed=f.relapsed,
             lookback_scheduled=f.lookback_scheduled,
+            assignee_user_id=f.assignee_user_id,
             q=f.q,
         ),
         limit=f.limit,
@@ -246,6 +249,23 @@ def take_transition(
             for r in exc.refusals
         ]
         return problem_response(request, refusal_status(exc.refusals), exc.message, errors=errors)
+    session.commit()
+    return _detail(service, case)
+
+
+@router.put("/{case_id}/assignee")
+def assign_case(
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    case_id: CaseId,
+    body: AssigneeUpdate,
+) -> CaseDetail:
+    """Assign a case to a unit and a person (whose region must cover the case's)."""
+    service = _service(session, scope, settings)
+    case = service.assign(
+        case_id, unit=body.unit, user_id=body.user_id, expected_version=body.expected_version
+    )
     session.commit()
     return _detail(service, case)
 

@@ -35,6 +35,7 @@ class CaseFilterParams(BaseModel):
     due_soon_days: int = Field(default=7, ge=0, le=366)
     relapsed: bool = Field(default=False, description="Relapsed at least once after close-out")
     lookback_scheduled: bool = False
+    assignee_user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     q: Label | None = Field(default=None, description="Text in the title or reference")
     limit: int = Field(default=100, ge=1, le=1000)
     offset: int = Field(default=0, ge=0, le=2**31 - 1)
@@ -65,6 +66,7 @@ class CaseSummary(ORMModel):
     deadline: dt.date | None = Field(description="CST calendar date the work is due by")
     due: DueStatus
     assignee_unit: str | None
+    assignee_user_id: int | None
     relapse_count: int
     lookback_due: dt.date | None
     area_ha: float | None
@@ -158,6 +160,16 @@ class TransitionRequest(BaseModel):
         ge=1,
         description="The version the client saw; 409 if the case changed since",
     )
+
+
+class AssigneeUpdate(BaseModel):
+    """Assign a case to a responsible unit and (optionally) a person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    expected_version: int | None = Field(default=None, ge=1)
 
 
 class CommentCreate(BaseModel):
