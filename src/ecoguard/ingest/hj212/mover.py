@@ -98,7 +98,7 @@ def run_mover(
     sink: ReadingSink,
     lookup: Callable[[str], Device | None],
     *,
-    interval: float = 2.0,
+    interval: float = 5.0,
     parent_pid: int | None = None,
     once: bool = False,
     limit: int = 50_000,
@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--store", type=Path, required=True)
     parser.add_argument("--devices", type=Path)
     parser.add_argument("--registry")
-    parser.add_argument("--interval", type=float, default=2.0)
+    parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--nice", type=int, default=10, help="lower the mover's CPU priority")
     parser.add_argument("--parent", type=int)
     parser.add_argument("--once", action="store_true")
