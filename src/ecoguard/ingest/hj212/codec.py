@@ -292,7 +292,7 @@ class Packet:
 
 # ---------------------------------------------------------------------------- decoding
 
-_HEX = frozenset(b"0123456789ABCDEFabcdef")
+_HEX_DIGITS = b"0123456789ABCDEFabcdef"
 _HEADER_ITEM = re.compile(r"\s*([^;,=\s]+)\s*=\s*([^;,]*?)\s*(?:[;,]|$)")
 _HEADER_ALL = re.compile(r"(?:\s*[^;,=\s]+\s*=[^;,]*(?:[;,]|$)|\s*[;,])*")
 _ITEM = r"\s*[^;,=\s][^;,=]*=[^;,=]*"
@@ -389,10 +389,8 @@ def decode_many(
 def _decode(
     frame: bytes, keys: KeyLookup | None, crc: int | None, header: dict[str, str]
 ) -> Packet:
-    if frame.endswith(b"\r\n"):
-        frame = frame[:-2]
-    elif frame.endswith(b"\n"):
-        frame = frame[:-1]
+    if frame[-1:] == b"\n":
+        frame = frame[:-2] if frame.endswith(b"\r\n") else frame[:-1]
     n = len(frame)
     if not frame.startswith(b"##"):
         raise _Refuse(Reason.BAD_FRAME, "header", "frame must start with '##' (2017 Table 2)", 0)
@@ -417,7 +415,7 @@ def _decode(
     crc_text = frame[n - 4 :]
     segment = frame[6 : n - 4]
     actual = len(segment)
-    if n < 10 or not all(c in _HEX for c in crc_text):
+    if n < 10 or crc_text.translate(None, _HEX_DIGITS):
         if actual != declared:
             raise _Refuse(
                 Reason.BAD_LENGTH,
@@ -434,7 +432,11 @@ def _decode(
     header_problem = _parse_header(head_bytes, header)
     plain = segment
     encrypted = False
-    if cp_at >= 0 and is_encrypted_cp(segment[cp_at + 5 : cp_at + 8]):
+    if (
+        cp_at >= 0
+        and segment.startswith(b"{0", cp_at + 5)
+        and is_encrypted_cp(segment[cp_at + 5 : cp_at + 8])
+    ):
         plain = _decrypt(segment, cp_at, header, keys)
         encrypted = True
         crc = None
