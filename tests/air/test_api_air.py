@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -136,3 +137,27 @@ def test_assessment_per_city_and_station(client: TestClient) -> None:
     assert item["name"] == "乌鲁木齐市" and "pm2_5_p95" in item and "o3_p90" in item
     stations = client.get(f"/api/v1/air/assess?by=station&{q}", headers=urumqi).json()["items"]
     assert {s["code"] for s in stations} == {s.code for s in DEMO_STATIONS if s.city == "乌鲁木齐"}
+
+
+def test_upload_with_a_mapping_reads_long_tables(client: TestClient) -> None:
+    mapping = {
+        "station": "site",
+        "time": ["time"],
+        "hour_label": "start",
+        "columns": {"pm2_5": "PM25", "co": "CO"},
+        "units": {"co": "ug/m3"},
+    }
+    table = "site,time,PM25,CO\n6002A,2026-01-06 10:00,35,800\n6002A,2026-01-06 11:00,-1,900\n"
+    upload = [("files", ("export.csv", table.encode(), "text/csv"))]
+    analyst = _headers(client, "analyst")
+    result = client.post(
+        "/api/v1/air/imports", files=upload, data={"mapping": json.dumps(mapping)}, headers=analyst
+    )
+    assert result.status_code == 201, result.text
+    body = result.json()
+    assert (body["rows"], body["rejected"]) == (2, 1)
+    assert body["errors"][0]["field"] == "PM25" and body["errors"][0]["row"] == 3
+    bad = client.post(
+        "/api/v1/air/imports", files=upload, data={"mapping": '{"station": 1}'}, headers=analyst
+    )
+    assert bad.status_code == 422 and "mapping" in bad.json()["detail"]

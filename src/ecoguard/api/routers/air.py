@@ -7,13 +7,14 @@ not found, whatever its code.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
-from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from fastapi import Path as PathParam
 
 from ecoguard.air.daily import (
@@ -31,7 +32,7 @@ from ecoguard.air.hourly import (
     latest_station_hours,
     read_station_hours,
 )
-from ecoguard.air.imports import import_cnemc_files
+from ecoguard.air.imports import import_cnemc_files, import_station_tables
 from ecoguard.air.network import city_assessment_points, region_names
 from ecoguard.api.deps import RepoDep, ScopeDep, SettingsDep
 from ecoguard.api.problems import ERROR_RESPONSES
@@ -54,6 +55,7 @@ from ecoguard.api.schemas.air import (
     StationSeries,
     SubIndices,
 )
+from ecoguard.ingest.tabular import ColumnMapping, MappingError
 from ecoguard.registry.models import AirStation, Role
 from ecoguard.standards import hj633
 from ecoguard.timeseries.store import TimeseriesStore
@@ -146,12 +148,21 @@ def import_files(
     scope: ScopeDep,
     settings: SettingsDep,
     files: Annotated[
-        list[UploadFile], File(description="CNEMC china_sites files (.csv, .csv.gz).")
+        list[UploadFile],
+        File(description="CNEMC china_sites files (.csv, .csv.gz), or long-format tables."),
     ],
+    mapping: Annotated[
+        str | None,
+        Form(
+            description="JSON column mapping for long-format CSV/Excel tables "
+            "(see docs/mappings/); without it the files are read as CNEMC files."
+        ),
+    ] = None,
 ) -> ImportSummary:
-    """Import uploaded CNEMC station files; refused cells are listed and quarantined."""
+    """Import uploaded station files; refused cells are listed and quarantined."""
     if scope.role not in _IMPORT_ROLES:
         raise HTTPException(403, f"role {scope.role.value} may not import data")
+    column_mapping = _column_mapping(mapping) if mapping else None
     with tempfile.TemporaryDirectory(prefix="ecoguard-upload-") as folder:
         paths = []
         for index, upload in enumerate(files):
@@ -159,7 +170,11 @@ def import_files(
             target = Path(folder) / name
             target.write_bytes(upload.file.read())
             paths.append(target)
-        summary = import_cnemc_files(_store(settings), paths)
+        summary = (
+            import_station_tables(_store(settings), paths, column_mapping)
+            if column_mapping
+            else import_cnemc_files(_store(settings), paths)
+        )
     errors = [
         RefusedCell(file=Path(e.file).name, row=e.row, field=e.field, rule=e.rule, value=e.value)
         for e in summary.errors[:1000]
@@ -176,6 +191,16 @@ def import_files(
         failed_files=failed,
         errors=errors,
     )
+
+
+def _column_mapping(text: str) -> ColumnMapping:
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise MappingError("the mapping must be a JSON object")
+        return ColumnMapping(**data)
+    except (json.JSONDecodeError, TypeError, MappingError) as exc:
+        raise HTTPException(422, f"mapping: {exc}") from None
 
 
 class ReportUnit(StrEnum):
