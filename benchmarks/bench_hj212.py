@@ -152,6 +152,12 @@ async def drive(
     return sent, len(latencies), latencies, send_elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process [s] (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def scrape(port: int) -> str:
     import socket
 
@@ -211,9 +217,13 @@ def main() -> None:
             line = server.stdout.readline()
             ports = [int(p) for p in re.findall(r":(\d+)", line)]
             port, metrics_port = ports[0], ports[1]
+            cpu_before = cpu_seconds(server.pid)
+            client_before = time.process_time()
             sent, acked, latencies, elapsed = uvloop.run(
                 drive(port, fleet, args.rate, args.duration)
             )
+            gateway_cpu = cpu_seconds(server.pid) - cpu_before
+            client_cpu = time.process_time() - client_before
             text = scrape(metrics_port)
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
@@ -238,6 +248,12 @@ def main() -> None:
     print(f"{'ack latency p50 [ms]':58s} {p50:12.1f}")
     print(f"{'ack latency p99 [ms]':58s} {p99:12.1f}")
     print(f"{'records per group commit (mean)':58s} {records / max(1, batches):12.1f}")
+    per_packet = gateway_cpu / max(1, acked)
+    print(f"{'gateway process CPU per acknowledged packet [us]':58s} {per_packet * 1e6:12.1f}")
+    print(f"{'implied capacity of one free core [packets/s]':58s} {1 / per_packet:12,.0f}")
+    client = client_cpu / max(1, sent)
+    label = "load generator CPU per packet [us] (incl. building frames)"
+    print(f"{label:58s} {client * 1e6:12.1f}")
     print(f"{'floor: fsync/s of this disk (one record per fsync)':58s} {fsyncs:12,.0f}")
     print(f"{'acked packets/s / fsync/s (group commit gain)':58s} {acked / elapsed / fsyncs:12.1f}")
     if latencies:
