@@ -8,8 +8,10 @@ mean of the city's assessment points (background points 对照点 excluded), per
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -313,13 +315,27 @@ def assess_cities(
 ) -> CityPeriod:
     """Daily reports and HJ 663 statistics of the cities whose assessment points are given.
 
+    Results are cached per snapshot of the hourly table: any import makes a new snapshot, so a
+    cached result is never stale. Callers must not modify the returned lists.
+
     Parameters
     ----------
     points : mapping of str to str
         Station code -> city (e.g. prefecture adcode) of the city assessment points.
     """
-    cube = read_hourly_cube(store, start, end, sorted(points))
-    city = city_daily_values(station_daily_values(cube), points)
+    version = store.version(AIR_HOURLY_TABLE)
+    return _assess_cities(str(store.root), version, tuple(sorted(points.items())), start, end)
+
+
+@functools.lru_cache(maxsize=32)
+def _assess_cities(
+    root: str, version: int, points: tuple[tuple[str, str], ...], start: dt.date, end: dt.date
+) -> CityPeriod:
+    del version  # part of the cache key only
+    store = TimeseriesStore(Path(root))
+    mapping = dict(points)
+    cube = read_hourly_cube(store, start, end, sorted(mapping))
+    city = city_daily_values(station_daily_values(cube), mapping)
     report = daily_report_rows(city)
     n_days = (end - start).days + 1
     assessment = (

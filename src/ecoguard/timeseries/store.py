@@ -192,6 +192,12 @@ class TimeseriesStore:
         uris = delta.file_uris(file_pruning_predicate=predicate)
         return [uri.removeprefix("file://") for uri in uris]
 
+    def version(self, table: str) -> int:
+        """Current snapshot version of a table (-1 before its first write); each write adds 1."""
+        if not self.exists(table):
+            return -1
+        return int(DeltaTable(str(self.table_path(table))).version())
+
     def partition_values(self, table: str, column: str) -> list[str]:
         """Distinct values of a partition column in the current snapshot, sorted."""
         if not self.exists(table):
