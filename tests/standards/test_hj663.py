@@ -251,3 +251,36 @@ def test_daily_means_reproduce_cnemc_24h_values(shared_data: Path) -> None:
     # 3,991 within 1 ug/m3 (rounding of the hourly inputs); the rest (up to 20) are hours the
     # platform revised or invalidated after computing its moving mean
     assert (diff <= 1).sum() == 3_991
+
+
+def ref_o3_max_8h(day: list[float | None], limit_value: float | None) -> float | None:
+    """Slow reference: 17 windows ending 08:00..24:00, >= 6 of 8 valid, >= 14 windows or > limit."""
+    from fractions import Fraction
+
+    means = []
+    for end in range(7, 24):
+        vals = [Fraction(str(v)) for v in day[end - 7 : end + 1] if v is not None]
+        if len(vals) >= 6:
+            means.append(sum(vals) / len(vals))
+    if not means:
+        return None
+    best = max(means)
+    exact = Decimal(best.numerator) / Decimal(best.denominator)
+    rounded = float(exact.quantize(Decimal(1), ROUND_HALF_EVEN))
+    if len(means) >= 14 or (limit_value is not None and rounded > limit_value):
+        return rounded
+    return None
+
+
+@settings(deadline=None)
+@given(
+    day=st.lists(st.one_of(st.none(), st.integers(0, 400).map(float)), min_size=24, max_size=24),
+    limit_value=st.sampled_from([None, 100.0, 160.0]),
+)
+def test_o3_daily_max_8h_matches_slow_reference(
+    day: list[float | None], limit_value: float | None
+) -> None:
+    hours = [NAN if v is None else v for v in day]
+    got = o3_daily_max_8h(hours, limit_value=limit_value, decimals=0)[0, 0]
+    expected = ref_o3_max_8h(day, limit_value)
+    assert (np.isnan(got) and expected is None) or got == expected
