@@ -32,6 +32,7 @@ from ecoguard.api.routers import (
     regions,
     users,
     water_sections,
+    zoning,
 )
 from ecoguard.api.static import DEFAULT_DIST, SPAStaticFiles
 from ecoguard.config import Settings, get_settings
@@ -50,6 +51,7 @@ PROTECTED_ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     air.router,
     cases.router,
+    zoning.router,
 )
 
 
