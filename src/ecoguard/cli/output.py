@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -49,7 +50,7 @@ def write_rows(
         for c in cols:
             table.add_column(c, overflow="fold")
         for row in rows:
-            table.add_row(*(_text(row.get(c)) for c in cols))
+            table.add_row(*(escape(_text(row.get(c))) for c in cols))
         console.print(table)
         return
     buffer = io.StringIO()
