@@ -27,8 +27,8 @@ from ecoguard.registry.scope import Scope, ScopedRepository, scope_for_user
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/login/access-token")
 
 
-def get_settings_dep(request: Request) -> Settings:
-    """The settings the app was created with."""
+async def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with (``async``: no thread-pool hop, no I/O)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -73,8 +73,8 @@ def get_scope(session: SessionDep, user: CurrentUser) -> Scope:
 ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
-def get_repo(session: SessionDep, scope: ScopeDep) -> ScopedRepository:
-    """The scoped repository every registry query of the request goes through."""
+async def get_repo(session: SessionDep, scope: ScopeDep) -> ScopedRepository:
+    """The scoped repository every registry query of the request goes through (no I/O)."""
     return ScopedRepository(session, scope)
 
 
