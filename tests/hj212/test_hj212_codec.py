@@ -19,6 +19,7 @@ from ecoguard.ingest.hj212.codec import (
     decode_many,
     encode,
     join_cp,
+    request,
 )
 from ecoguard.ingest.hj212.crc import (
     POSSIBLE_LOW_BYTES,
@@ -233,6 +234,21 @@ def test_tolerated_quirks() -> None:
     log = decode(_frame(quirky[-1]), strict=True)
     assert isinstance(log, Packet)
     assert log.item("i11001-Info") == "//清洗管路;a,b=c//"
+
+
+def test_history_request_matches_appendix_c21() -> None:
+    packet = request(
+        "2061",
+        "010000A8900016F000169DC0",
+        "123456",
+        "20160801085857223",
+        items=[("BeginTime", "20160801080000"), ("EndTime", "20160801080000")],
+    )
+    # derived frame of 2017 Table C.21 (reference notes hj212.md §1.4)
+    assert encode(packet).decode() == VERIFIED[17] + "\r\n"
+    decoded = decode(encode(packet))
+    assert isinstance(decoded, Packet)
+    assert decoded.data_type is None and decoded.needs_answer  # a request, not an upload
 
 
 def test_decode_many_matches_decode() -> None:

@@ -44,6 +44,7 @@ __all__ = [
     "decode_many",
     "encode",
     "join_cp",
+    "request",
     "split_cp",
 ]
 
@@ -755,6 +756,42 @@ def _readings(groups: tuple[tuple[tuple[str, str], ...], ...]) -> tuple[Reading,
 def join_cp(groups: Sequence[Sequence[tuple[str, object]]]) -> str:
     """CP text from groups of ``(name, value)`` items: ``,`` inside a group, ``;`` between."""
     return ";".join(",".join(f"{k}={v}" for k, v in group) for group in groups)
+
+
+def request(
+    cn: str,
+    mn: str,
+    pw: str,
+    qn: str,
+    *,
+    st: str = "32",
+    version: Version = Version.HJ212_2017,
+    items: Sequence[tuple[str, object]] = (),
+) -> Packet:
+    """A platform request asking for an answer (Flag bit 0 set), e.g. a history request.
+
+    Parameters
+    ----------
+    cn : str
+        Command code (HJ 212-2017 Table 9), e.g. ``"2061"`` with ``BeginTime``/``EndTime``
+        items to fetch hourly data (Table C.21), ``"1012"`` with ``SystemTime`` to set the
+        logger's clock, ``"1000"`` with ``OverTime``/``ReCount``.
+    mn, pw, qn : str
+        Device, its password, and the request id (17 digits, CST).
+    st : str
+        System code of the device (Table 5).
+    version : Version
+        Dialect; 2005 packets carry no Flag.
+    items : sequence of (str, object)
+        CP items, joined by ";" as in the standard's examples.
+
+    Returns
+    -------
+    Packet
+        Encode with :func:`encode`; the device answers 9011, then data, then 9012 (§6.5).
+    """
+    flag = None if version is Version.HJ212_2005 else (int(version) << 2) | 1
+    return Packet(st=st, cn=cn, pw=pw, mn=mn, qn=qn, flag=flag, cp=join_cp([[i] for i in items]))
 
 
 def build_frame(segment: bytes) -> bytes:
