@@ -388,7 +388,7 @@ def _month_readings(
     n = days * per_day
     local = pd.Timestamp(first) + pd.to_timedelta(np.arange(n) * CYCLE_HOURS, unit="h")
     hour = local.hour.to_numpy(dtype=float) + CYCLE_HOURS / 2.0
-    doy = local.dayofyear.to_numpy(dtype=float)
+    doy = local.day_of_year.to_numpy(dtype=float)
     shape = {name: values[month - 1] for name, values in SEASONS.items()}
     # Slow improvement year on year (about 3 %), so last year's figures differ a little.
     trend = 1.0 + 0.03 * (2026 - year)
