@@ -168,7 +168,7 @@ def test_basins_and_prefectures_can_be_assessed(installed: Installed) -> None:
         table = sections_from_registry(session)
     basins = assess(installed.store, parse_period("2025-01"), GroupBy.BASIN, table).table
     assert "塔里木河流域" in set(basins["basin"]) and "(all)" in set(basins["basin"])
-    every = basins.set_index("basin").loc["(all)"]
+    every = basins.set_index("basin").to_dict(orient="index")["(all)"]
     assert every["sections"] == len(DEMO_SECTIONS)
     assert 75.0 <= float(every["excellent_pct"]) < 100.0
 
