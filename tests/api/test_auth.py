@@ -146,3 +146,21 @@ def test_settings_refuse_unsafe_secrets(tmp_path: object) -> None:
     assert Settings(database_url="postgresql://u@h/db").registry_url.startswith(
         "postgresql+psycopg://"
     )
+
+
+def test_changing_the_password_revokes_earlier_tokens(api: Api) -> None:
+    c = api.client
+    form = {"username": "karamay", "password": "ecoguard-karamay"}
+    token = c.post("/api/v1/login/access-token", data=form).json()["access_token"]
+    old = {"Authorization": f"Bearer {token}"}
+    assert c.get("/api/v1/users/me", headers=old).status_code == 200
+    uid = api.user_ids["karamay"]
+    r = c.patch(
+        f"/api/v1/users/{uid}", headers=api.headers("admin"), json={"password": "new-pass-123"}
+    )
+    assert r.status_code == 200
+    assert c.get("/api/v1/users/me", headers=old).status_code == 401
+    new = c.post(
+        "/api/v1/login/access-token", data={"username": "karamay", "password": "new-pass-123"}
+    ).json()["access_token"]
+    assert c.get("/api/v1/users/me", headers={"Authorization": f"Bearer {new}"}).status_code == 200

@@ -18,7 +18,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from ecoguard.api.security import user_id_from_token
+from ecoguard.api.security import decode_token, password_version
 from ecoguard.config import Settings
 from ecoguard.registry.audit import set_actor
 from ecoguard.registry.models import Role, User
@@ -52,12 +52,16 @@ _UNAUTHORISED = HTTPException(
 
 def get_current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) -> User:
     """The signed-in, active user; records them as the author of the session's changes."""
-    user_id = user_id_from_token(settings, token)
-    if user_id is None:
+    claims = decode_token(settings, token)
+    if claims is None:
         raise _UNAUTHORISED
-    user = session.get(User, user_id)
+    user = session.get(User, claims.user_id)
     if user is None or not user.is_active:
         raise _UNAUTHORISED
+    if claims.password_version is not None and claims.password_version != password_version(
+        user.password_hash
+    ):
+        raise _UNAUTHORISED  # the password changed after the token was issued
     set_actor(session, user.username, user.id)
     return user
 

@@ -26,4 +26,5 @@ def login_access_token(
     user = authenticate(session, form.username, form.password)
     if user is None:
         raise HTTPException(status_code=400, detail="incorrect username or password")
-    return Token(access_token=create_access_token(settings, user.id))
+    token = create_access_token(settings, user.id, password_hash=user.password_hash)
+    return Token(access_token=token)
