@@ -111,6 +111,14 @@ def start_cluster() -> TempCluster:
         msg = "no PostgreSQL server binaries (initdb, pg_ctl) found"
         raise RuntimeError(msg)
     as_postgres = os.geteuid() == 0
+    if as_postgres:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError as exc:
+            msg = "running as root, PostgreSQL needs a 'postgres' system user to run as"
+            raise RuntimeError(msg) from exc
     root = Path(tempfile.mkdtemp(prefix="ecoguard-pg-"))
     cluster = TempCluster(bindir=bindir, root=root, port=_free_port(), as_postgres=as_postgres)
     datadir = cluster.datadir
