@@ -139,6 +139,14 @@ def test_missing_inputs_are_left_out_not_replaced(cnemc: tuple[Rows, list, list]
     changed = no_pm10 & (with_24h != mine.aqi)
     assert changed.sum() > 3000
     assert np.array_equal(official[changed], mine.aqi[changed].astype(np.float64))
+    # the same for PM2.5: its 24-h mean (present whenever the 1-h value is) is not a stand-in
+    no_pm25 = published & np.isnan(r["PM2.5"]) & ~np.isnan(r["PM2.5_24h"])
+    assert no_pm25.sum() == 1_829
+    with_24h = np.maximum(mine.aqi, iaqi("pm2_5_24h", r["PM2.5_24h"], E12))
+    changed = no_pm25 & (with_24h != mine.aqi)
+    assert changed.sum() == 1_113
+    assert np.array_equal(official[changed], mine.aqi[changed].astype(np.float64))
+    assert (~np.isnan(r["PM2.5"]) & np.isnan(r["PM2.5_24h"])).sum() == 0
     # both PM missing: mostly withheld
     both = computable & np.isnan(r["PM10"]) & np.isnan(r["PM2.5"])
     assert (both & published).sum() / both.sum() < 0.05
