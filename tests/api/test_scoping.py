@@ -270,3 +270,20 @@ def test_boundaries_json_matches_the_parsed_collection(api: Api) -> None:
             select(Region).where(Region.level == "prefecture").order_by(Region.adcode)
         ).all()
         assert r.json() == json.loads(json.dumps(feature_collection(regions)))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_regions_are_read_only_and_scoped(api: Api, role: str) -> None:
+    c, h = api.client, api.headers(role)
+    for region in (URUMQI, KARAMAY):
+        r = c.get(f"/api/v1/regions/{region}", headers=h)
+        assert r.status_code == (200 if sees(role, "regions", region) else 404)
+    listed = c.get("/api/v1/regions", headers=h, params={"level": "prefecture"}).json()
+    codes = {x["adcode"] for x in listed["items"]}
+    assert (URUMQI in codes, KARAMAY in codes) == (
+        sees(role, "regions", URUMQI),
+        sees(role, "regions", KARAMAY),
+    )
+    r = c.post("/api/v1/regions", headers=h, json={"adcode": "650900", "name": "x"})
+    assert r.status_code == 405
+    assert r.headers["content-type"] == "application/problem+json"
