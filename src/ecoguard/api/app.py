@@ -31,6 +31,7 @@ from ecoguard.api.routers import (
     outlets,
     regions,
     users,
+    water,
     water_sections,
     zoning,
 )
@@ -52,6 +53,7 @@ PROTECTED_ROUTERS: tuple[APIRouter, ...] = (
     air.router,
     cases.router,
     zoning.router,
+    water.router,
 )
 
 
