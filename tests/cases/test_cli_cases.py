@@ -164,3 +164,21 @@ def test_cli_clues_and_listing(home: Path, tmp_path: Path) -> None:
     assert run("cases", "types").exit_code == 0
     r = run("cases", "list", "--overdue", "--due-soon", "--format", "json")
     assert r.exit_code == 0 and json.loads(r.stdout) == []
+
+
+def test_cli_demo_cases(home: Path) -> None:
+    r = run("cases", "demo")
+    assert r.exit_code == 0, r.stderr
+    assert "6 findings, 5 clues" in r.stderr
+    assert "0 findings, 0 clues" in run("cases", "demo").stderr  # idempotent
+    rows = json.loads(run("cases", "list", "--format", "json").stdout)
+    states = {c["reference"]: c["state"] for c in rows}
+    assert states["DEMO-G3-04"] == "closed" and states["DEMO-G3-06"] == "reopened"
+    assert states["DEMO-TB-04"] == "rectifying" and states["DEMO-TB-05"] == "closed"
+    overdue = json.loads(run("cases", "list", "--overdue", "--format", "json").stdout)
+    assert [c["reference"] for c in overdue] == ["DEMO-G3-01", "DEMO-G3-06"]
+    relapsed = json.loads(run("cases", "list", "--relapsed", "--format", "json").stdout)
+    assert [c["reference"] for c in relapsed] == ["DEMO-G3-06"]
+    doc = json.loads(run("cases", "show", "DEMO-G3-03", "--json").stdout)
+    actors = {(e["transition"], e["actor"]) for e in doc["timeline"] if e["transition"]}
+    assert ("complete", "admin") in actors and ("accept", "analyst") not in actors

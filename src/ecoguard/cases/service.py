@@ -41,6 +41,7 @@ from ecoguard.cases.engine import (
     outcome,
 )
 from ecoguard.cases.models import Case, CaseAttachment, CaseComment, CaseEvent
+from ecoguard.registry.audit import set_actor
 from ecoguard.registry.base import utcnow
 from ecoguard.registry.errors import (
     ConflictError,
@@ -177,6 +178,10 @@ class CaseService:
     def actor(self) -> Actor:
         """The caller as the engine sees them."""
         return Actor(self.scope.user_id, self.scope.username, self.scope.role)
+
+    def _sign(self) -> None:
+        """Make the caller the author of the session's next changes in the audit log."""
+        set_actor(self.session, self.scope.username, self.scope.user_id)
 
     def _require(self, roles: frozenset[Role], what: str) -> None:
         if self.scope.role not in roles:
@@ -330,6 +335,7 @@ class CaseService:
     # --- changing --------------------------------------------------------------------------
 
     def _event(self, case: Case, kind: str, payload: Mapping[str, Any], **extra: Any) -> None:
+        self._sign()
         self.session.add(
             CaseEvent(
                 case_id=case.id,
@@ -387,6 +393,7 @@ class CaseService:
             accepted=False,
             relapse_count=0,
         )
+        self._sign()
         self.session.add(case)
         self._flush()
         self._event(case, "created", {"reference": new.reference}, to_state=d.initial)
@@ -512,6 +519,7 @@ class CaseService:
             author=self.scope.username,
             body=text,
         )
+        self._sign()
         self.session.add(row)
         self._flush()
         self._event(case, "comment", {"comment_id": row.id, "body": text})
@@ -571,6 +579,7 @@ class CaseService:
             uploaded_by_id=self.scope.user_id,
             uploaded_by=self.scope.username,
         )
+        self._sign()
         self.session.add(row)
         self._flush()
         payload: dict[str, Any] = {

@@ -23,7 +23,9 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
+from ecoguard.cases.deadlines import cst_date
 from ecoguard.cases.definitions import DEFINITIONS, definition
+from ecoguard.cases.demo import seed_cases
 from ecoguard.cases.exports import (
     CLUE_COLUMNS,
     DISCLOSURE_COLUMNS,
@@ -472,6 +474,24 @@ def export(
         heading = title or f"{label}问题图斑核查处理情况表"
         write_table(output, rows, CLUE_COLUMNS, title=heading, as_of=now, sheet="图斑")
     _err.print(f"wrote {len(cases)} case(s) to {output}")
+
+
+@app.command("demo")
+def demo() -> None:
+    """Create fictitious demo cases (示例, references DEMO-...) in the demo province, driven
+    through the real workflow by the demo users; needs `ecoguard demo` (or the demo seed) first."""
+    with registry_session(actor="cli") as session:
+        users = {u.username: u for u in session.scalars(select(User))}
+        missing = {"analyst", "admin"} - set(users)
+        if missing:
+            raise _usage(f"demo users {sorted(missing)} not found: run `ecoguard demo` first")
+        root = get_settings().home / "attachments"
+
+        def as_user(name: str) -> CaseService:
+            return CaseService(session, scope_for_user(session, users[name]), attachments_root=root)
+
+        report = seed_cases(as_user, cst_date(utcnow()))
+    _err.print(f"demo cases created: {report.findings} findings, {report.clues} clues")
 
 
 @app.command("types")
