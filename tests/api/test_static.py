@@ -36,3 +36,36 @@ def test_no_dashboard_without_build(tmp_path: Path) -> None:
     )
     client = TestClient(create_app(settings, static_dir=tmp_path / "absent"))
     assert client.get("/").status_code == 404
+
+
+MINE = {
+    "login",
+    "users",
+    "regions",
+    "air-stations",
+    "water-sections",
+    "enterprises",
+    "outlets",
+    "devices",
+    "audit",
+}
+
+
+def test_openapi_documents_errors_as_problem_details(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, database_url="sqlite://", jwt_secret="s" * 40)
+    doc = TestClient(create_app(settings, static_dir=tmp_path)).get("/api/v1/openapi.json").json()
+    errors = [
+        (path, method, status, response)
+        for path, methods in doc["paths"].items()
+        if path.split("/")[3] in MINE
+        for method, op in methods.items()
+        for status, response in op["responses"].items()
+        if int(status) >= 400 and not path.endswith("/health")
+    ]
+    assert len(errors) > 50
+    for path, method, status, response in errors:
+        assert list(response["content"]) == ["application/problem+json"], (path, method, status)
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    assert doc["paths"]["/api/v1/air-stations"]["get"]["operationId"] == (
+        "air-stations-list_air_stations"
+    )

@@ -114,11 +114,54 @@ def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Register the problem-detail exception handlers on ``app``."""
+    """Register the problem-detail exception handlers on ``app`` and document them."""
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RegistryError, _registry)
     app.add_exception_handler(Exception, _unexpected)
+    _document_problems(app)
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the handlers send: every 4xx/5xx response is
+    ``application/problem+json`` with the :class:`Problem` schema (FastAPI's default 422
+    ``HTTPValidationError`` included)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema(ref_template=_REF_TEMPLATE))
+        components.setdefault(
+            "FieldError", FieldError.model_json_schema(ref_template=_REF_TEMPLATE)
+        )
+        components["Problem"].pop("$defs", None)
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status.isdigit() and int(status) >= 400 and _is_problem(response):
+                        response["content"] = {"application/problem+json": {"schema": _PROBLEM_REF}}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def _is_problem(response: dict[str, Any]) -> bool:
+    """Whether a documented error response is (or should say it is) a problem detail."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = str(schema.get("$ref", ""))
+    return not schema or ref.endswith(("/Problem", "/HTTPValidationError"))
 
 
 #: OpenAPI descriptions of the error responses every protected router may return.
