@@ -307,3 +307,32 @@ def test_overdue_finding_in_progress_table(factory: sessionmaker[Session], tmp_p
     assert {r["问题编号"]: r for r in progress_rows(cases, before)}["G3-01"][
         "完成情况"
     ] == "序时推进"
+
+
+def test_clue_area_computed_when_absent(factory: sessionmaker[Session], tmp_path: Path) -> None:
+    """Without 面积 the area is the polygon's geodesic area on GRS 80 [ha]."""
+    polygon = _square(87.6, 43.8)  # 0.01 deg: 1.113 km x 0.804 km at 43.8 N
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "图斑编号": "TB-A",
+                    "监测批次": "b",
+                    "时相": "2026-01-15",
+                    "人类活动类型": "采石场",
+                    "变化情况": "新增",
+                },
+                "geometry": json.loads(shapely.to_geojson(polygon)),
+            }
+        ],
+    }
+    path = tmp_path / "a.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with as_user(factory, "analyst") as svc:
+        result = import_clues(svc, path)
+        assert result.errors == []
+        case = svc.get(result.created[0])
+    assert case.area_ha == pytest.approx(1.1132 * 0.8034 * 100, rel=2e-3)
+    assert case.details["area_computed"] is True

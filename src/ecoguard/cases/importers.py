@@ -385,7 +385,7 @@ def _clue_case(row: Mapping[str, Any], geometry: Mapping[str, Any] | None, sourc
         "source": row.get("source", "卫星遥感"),
         "source_file": source,
     }
-    for key in ("function_zone", "reserve_name", "address", "lon", "lat"):
+    for key in ("function_zone", "reserve_name", "address", "lon", "lat", "area_computed"):
         if key in row:
             details[key] = row[key]
     place = row.get("reserve_name") or row.get("address") or ""
@@ -464,8 +464,19 @@ def read_clues_vector(
         centre = geom.representative_point()
         row.setdefault("lon", round(centre.x, 6))
         row.setdefault("lat", round(centre.y, 6))
+        if "area_ha" not in row:
+            row["area_ha"] = geodesic_area_ha(geom)
+            row["area_computed"] = True
         parsed.append(Parsed(line, _clue_case(row, shapely.geometry.mapping(geom), path.name)))
     return parsed, errors
+
+
+def geodesic_area_ha(geom: Any) -> float:
+    """Area of a lon/lat polygon on the CGCS2000 (GRS 80) ellipsoid [ha]."""
+    import pyproj
+
+    area_m2, _perimeter = pyproj.Geod(ellps="GRS80").geometry_area_perimeter(geom)
+    return round(abs(area_m2) / 10_000, 4)
 
 
 def _is_lonlat(crs: str) -> bool:
