@@ -270,7 +270,7 @@ def packets(draw: st.DrawFn) -> Packet:
     flag = None if version is None else (version << 2) | draw(st.integers(0, 1))
     when = draw(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 1, 1)))
     groups: list[list[tuple[str, object]]] = [[("DataTime", when.strftime("%Y%m%d%H%M%S"))]]
-    for code in draw(st.lists(codes, unique=True, max_size=8)):
+    for code in draw(st.lists(codes, unique=True, max_size=5)):  # stays under 1024 bytes
         items: list[tuple[str, object]] = []
         for suffix in draw(
             st.lists(
@@ -348,3 +348,9 @@ def test_fuzz_mutated_packets_never_raise(packet: Packet, data: st.DataObject) -
     if isinstance(result, Packet):
         result.readings()
         result.value_count()
+
+
+def test_encode_refuses_segments_over_1024_bytes() -> None:
+    big = Packet(st="31", cn="2011", pw="123456", mn="A" * 24, cp="DataTime=20260101000000;" + "a21026-Rtd=1.0;" * 80)  # fmt: skip
+    with pytest.raises(ValueError, match="split it"):
+        encode(big)
