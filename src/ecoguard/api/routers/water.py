@@ -310,9 +310,9 @@ def latest(repo: RepoDep, settings: SettingsDep) -> LatestSections:
     for key, section in registered.sections.items():
         record = by_key.get(key)
         fields = (
-            _class_fields(record)
+            {k: record[k] for k in ClassResult.model_fields}
             if record
-            else _class_fields({"meets_target": None})  # nothing stored: no class
+            else _class_fields({})  # nothing stored: no class
         )
         items.append(
             SectionLatest(
