@@ -21,7 +21,7 @@ Arithmetic
 ----------
 IAQI_P = (IAQI_Hi - IAQI_Lo) / (BP_Hi - BP_Lo) * (C_P - BP_Lo) + IAQI_Lo, rounded *up* (2012 §6.2,
 2026 §4.2.6).  It is computed exactly: for each table column a look-up table holds the exact IAQI
-(integer ceil-division) of every concentration on a decimal grid (2012: 0.1 [ug/m3], 0.01 [mg/m3]
+(integer ceil-division) of every concentration on a decimal grid (2012: 0.1 [ug/m3], 0.001 [mg/m3]
 for CO; 2026: the rounded values, 1 [ug/m3] and 0.1 [mg/m3]); a concentration is mapped to its
 grid key with one ``rint`` and checked to lie on the grid.
 Values off the grid (more decimals) are indexed exactly by counting the thresholds
@@ -205,7 +205,7 @@ def _kernel(edition: Edition, column: str) -> _Kernel:
         scale = 10**decimals
     else:
         decimals = None
-        scale = 100 if column.startswith("co") else 10
+        scale = 1000 if column.startswith("co") else 10  # HJ 212 sends CO with 3 decimals
     keys = np.arange(bps[-1] * scale + 1, dtype=np.int64)
     bp_s = np.asarray(bps, dtype=np.int64) * scale
     seg = np.clip(np.searchsorted(bp_s, keys, side="left") - 1, 0, len(bps) - 2)
