@@ -4,11 +4,14 @@ problem details, attachments, comments, timeline, clue GeoJSON."""
 from __future__ import annotations
 
 import json
+import zipfile
+from pathlib import Path
 
 import pytest
 import shapely
 from api_harness import Api
 from helpers import KARAMAY, PLAN, URUMQI, new_finding, service
+from test_imports_exports import findings_xlsx, write_vector
 
 from ecoguard.cases.service import NewCase
 
@@ -266,3 +269,48 @@ def test_assign_over_http(api: Api) -> None:
         headers=api.headers("analyst"),
     )
     assert [c["reference"] for c in r.json()["items"]] == ["A-KAR"]
+
+
+def test_imports_over_http(api: Api, tmp_path: Path) -> None:
+    xlsx = findings_xlsx(tmp_path / "round3.xlsx").read_bytes()
+    files = {"file": ("round3.xlsx", xlsx, "application/octet-stream")}
+    r = api.client.post(
+        "/api/v1/cases/imports/findings", files=files, headers=api.headers("analyst")
+    )
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert len(report["created"]) == 3 and report["file"] == "round3.xlsx"
+    assert {(e["row"], e["field"]) for e in report["errors"]} >= {(6, "feedback_date"), (7, "text")}
+    r = api.client.post(
+        "/api/v1/cases/imports/findings", files=files, headers=api.headers("urumqi")
+    )
+    assert r.json()["created"] == []
+    bad = {"file": ("x.csv", b"a,b", "text/csv")}
+    r = api.client.post("/api/v1/cases/imports/findings", files=bad, headers=api.headers("analyst"))
+    assert r.status_code == 422 and "expected one of .xlsx" in r.json()["detail"]
+    gpkg = write_vector(tmp_path / "b.gpkg", "GPKG").read_bytes()
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    write_vector(shp_dir / "clues.shp", "ESRI Shapefile")
+    archive = tmp_path / "clues.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp_dir.iterdir():
+            zf.write(part, part.name)
+    for name, content, refused in (("b.gpkg", gpkg, 5), ("clues.zip", archive.read_bytes(), 7)):
+        r = api.client.post(
+            "/api/v1/cases/imports/clues",
+            files={"file": (name, content, "application/octet-stream")},
+            headers=api.headers("admin"),
+        )
+        assert r.status_code == 200, r.text
+        assert len(r.json()["errors"]) == refused
+    # the second file repeats the references of the first: all refused as duplicates
+    assert all(
+        "already registered" in e["rule"] for e in r.json()["errors"] if e["field"] == "reference"
+    )
+    r = api.client.post(
+        "/api/v1/cases/imports/clues",
+        files={"file": ("broken.geojson", b"{not json", "application/geo+json")},
+        headers=api.headers("admin"),
+    )
+    assert r.status_code == 422 and "cannot read as a vector file" in r.json()["detail"]

@@ -9,9 +9,13 @@ state or a guard forbids it or the case changed since ``expected_version``).
 from __future__ import annotations
 
 import json
+import tempfile
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
 
 from ecoguard.api.deps import ScopeDep, SessionDep, SettingsDep
@@ -29,6 +33,8 @@ from ecoguard.api.schemas.cases import (
     Event,
     FieldInfo,
     GeoJSONParams,
+    ImportReport,
+    RowProblem,
     TransitionInfo,
     TransitionOption,
     TransitionRequest,
@@ -36,6 +42,7 @@ from ecoguard.api.schemas.cases import (
 from ecoguard.api.schemas.common import Page
 from ecoguard.cases.definitions import DEFINITIONS, FieldSpec, definition
 from ecoguard.cases.exports import clue_features
+from ecoguard.cases.importers import CaseInputError, import_clues, import_findings
 from ecoguard.cases.models import Case
 from ecoguard.cases.service import (
     MAX_ATTACHMENT_BYTES,
@@ -55,8 +62,8 @@ router = APIRouter(
         409: {"model": Problem, "description": "State, guard or version"},
     },
 )
-CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-AttachmentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CaseId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+AttachmentId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 GEOJSON = "application/geo+json"
 
 
@@ -198,6 +205,63 @@ def clues_geojson(
     ).order_by(Case.id)
     cases = list(session.scalars(stmt))
     return JSONResponse(clue_features(cases, service.clock()), media_type=GEOJSON)
+
+
+class ImportKind(StrEnum):
+    """What an uploaded file holds."""
+
+    findings = "findings"
+    clues = "clues"
+
+
+_IMPORT_SUFFIXES = {
+    ImportKind.findings: (".xlsx", ".xlsm"),
+    ImportKind.clues: (".xlsx", ".xlsm", ".geojson", ".json", ".gpkg", ".zip"),
+}
+
+
+@router.post("/imports/{kind}")
+def import_file(
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    kind: ImportKind,
+    file: Annotated[
+        UploadFile,
+        File(description="findings: .xlsx; clues: .xlsx/.geojson/.gpkg/.zip (Shapefile)"),
+    ],
+) -> ImportReport:
+    """Import a round's findings or a batch of clues; refused rows are listed, good rows kept.
+
+    A zipped Shapefile (``.zip`` holding ``.shp``, ``.dbf``, ``.shx``, ``.prj``) is read as is.
+    """
+    name = Path(file.filename or "upload").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in _IMPORT_SUFFIXES[kind]:
+        allowed = ", ".join(_IMPORT_SUFFIXES[kind])
+        raise HTTPException(status_code=422, detail=f"{name}: expected one of {allowed}")
+    content = file.file.read(MAX_ATTACHMENT_BYTES + 1)
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise HTTPException(status_code=413, detail="the file is larger than 50 MiB")
+    service = _service(session, scope, settings)
+    with tempfile.TemporaryDirectory(prefix="ecoguard-import-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        try:
+            if kind is ImportKind.findings:
+                result = import_findings(service, path)
+            else:
+                result = import_clues(service, path)
+        except CaseInputError as exc:
+            session.rollback()
+            raise HTTPException(status_code=422, detail=str(exc).replace(tmp, "")) from exc
+    session.commit()
+    return ImportReport(
+        file=name,
+        rows=result.rows,
+        created=result.created,
+        errors=[RowProblem(**e.__dict__) for e in result.errors],
+    )
 
 
 @router.get("/{case_id}")

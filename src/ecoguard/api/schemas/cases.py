@@ -192,6 +192,25 @@ class TransitionInfo(BaseModel):
     guards: list[str]
 
 
+class RowProblem(BaseModel):
+    """A refused row of an import: file, row, field and the rule it broke."""
+
+    file: str
+    row: int
+    field: str
+    rule: str
+    value: str
+
+
+class ImportReport(BaseModel):
+    """What an import created and every refused row (the good rows are kept)."""
+
+    file: str
+    rows: int
+    created: list[int]
+    errors: list[RowProblem]
+
+
 class CaseTypeInfo(BaseModel):
     """A case type's declared state machine."""
 
