@@ -104,27 +104,26 @@ class _Registered:
     Attributes
     ----------
     store_keys : dict
-        ``(province, name)`` (the store's key) -> prefecture name.
+        ``(province, name)`` (the store's key) -> name of the section's region.
     sections : dict
-        ``(prefecture name, name)`` -> the registry record.
-    region_names : dict
-        adcode -> name of every section's region.
+        ``(region name, name)`` -> the registry record.
     table : SectionTable
         Attributes for classification, keyed by prefecture name and section name.
     """
 
     store_keys: dict[tuple[str, str], str]
     sections: dict[tuple[str, str], WaterSection]
-    region_names: dict[str, str]
     table: SectionTable
 
 
-def _registered(session_repo: ScopedRepository, only: Sequence[WaterSection] = ()) -> _Registered:
-    """The registered sections in scope (or just ``only``), keyed like the store."""
-    session = session_repo.session
-    rows = list(only) or list(
-        session.scalars(session_repo.select(WaterSection).order_by(WaterSection.code))
-    )
+def _registered(repo: ScopedRepository, only: Sequence[WaterSection] = ()) -> _Registered:
+    """The registered sections in scope (or just ``only``), keyed like the store.
+
+    A section's local region is the region it is registered in (a prefecture for the demo).
+    """
+    session = repo.session
+    in_scope = repo.select(WaterSection).order_by(WaterSection.code)
+    rows = list(only) or list(session.scalars(in_scope))
     regions = {r.adcode: r for r in session.scalars(select(Region))}
 
     def province(adcode: str) -> str:
@@ -155,7 +154,7 @@ def _registered(session_repo: ScopedRepository, only: Sequence[WaterSection] = (
                 target_class=WaterClass.parse(row.target_class),
             )
         )
-    return _Registered(store_keys, sections, names, SectionTable(infos))
+    return _Registered(store_keys, sections, SectionTable(infos))
 
 
 class _RegisteredReadings(TimeseriesStore):
