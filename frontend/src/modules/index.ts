@@ -6,9 +6,13 @@
  */
 import air from './air'
 import registry from './registry'
+import water from './water'
+import zoning from './zoning'
+import cases from './cases'
+import devices from './devices'
 import type { ModuleDef } from './types'
 
-export const MODULES: ModuleDef[] = [air, registry].sort((a, b) => a.order - b.order)
+export const MODULES: ModuleDef[] = [air, water, zoning, cases, devices, registry].sort((a, b) => a.order - b.order)
 
 /** First page a user lands on after signing in. */
 export const HOME_ROUTE = 'air-overview'

@@ -3,7 +3,7 @@
  * office PCs, and the drawn marks are inspectable in the DOM.
  */
 import * as echarts from 'echarts/core'
-import { BarChart, HeatmapChart, LineChart, MapChart, ScatterChart } from 'echarts/charts'
+import { BarChart, CustomChart, HeatmapChart, LineChart, MapChart, ScatterChart } from 'echarts/charts'
 import {
   CalendarComponent,
   DataZoomComponent,
@@ -21,6 +21,7 @@ import type { GeoFeatureCollection } from '@/api/types'
 
 echarts.use([
   BarChart,
+  CustomChart,
   HeatmapChart,
   LineChart,
   MapChart,

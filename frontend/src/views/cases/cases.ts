@@ -1,0 +1,28 @@
+/** Shared pieces of the case pages: the case-type definitions (cached), due-status colours. */
+import { api } from '@/api/client'
+import type { CaseTypeInfo } from '@/api/domains'
+
+let types: Promise<CaseTypeInfo[]> | null = null
+export function caseTypes(): Promise<CaseTypeInfo[]> {
+  if (!types) types = api.get<CaseTypeInfo[]>('/cases/types').catch((e) => {
+    types = null
+    throw e
+  })
+  return types
+}
+
+export const DUE_TAG: Record<string, 'danger' | 'warning' | 'success' | 'info'> = {
+  overdue: 'danger',
+  due_soon: 'warning',
+  on_track: 'success',
+  none: 'info',
+}
+export const DUE_COLOR: Record<string, string> = {
+  overdue: '#C62828',
+  due_soon: '#EF6C00',
+  on_track: '#2E7D32',
+  none: '#78909C',
+}
+
+/** Roles that may comment and attach files (CONTRIBUTORS of ecoguard.cases.service). */
+export const CONTRIBUTOR_ROLES = ['administrator', 'provincial_analyst', 'prefecture_officer']
