@@ -291,7 +291,11 @@ class CaseService:
         if row is None or row.case_id != case.id or self.attachments_root is None:
             msg = f"attachment {attachment_id} of case {case.id} not found"
             raise NotFoundError(msg)
-        return row, attachment_path(self.attachments_root, row.sha256)
+        path = attachment_path(self.attachments_root, row.sha256)
+        if not path.is_file():
+            msg = f"the file of attachment {attachment_id} (sha256 {row.sha256}) is missing"
+            raise NotFoundError(msg)
+        return row, path
 
     def due(self, case: Case, due_soon_days: int = DUE_SOON_DAYS) -> DueStatus:
         """Where ``case`` stands against its deadline now (China Standard Time)."""
