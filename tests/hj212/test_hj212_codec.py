@@ -9,17 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ecoguard.ingest.hj212.build import build_frame, encode, join_cp, request
 from ecoguard.ingest.hj212.codec import (
     Packet,
     PacketRefusedError,
     Reason,
     Refusal,
-    build_frame,
     decode,
     decode_many,
-    encode,
-    join_cp,
-    request,
 )
 from ecoguard.ingest.hj212.crc import (
     POSSIBLE_LOW_BYTES,

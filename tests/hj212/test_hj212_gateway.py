@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ecoguard.ingest.hj212.codec import Packet, decode, encode, join_cp
+from ecoguard.ingest.hj212.build import encode, join_cp
+from ecoguard.ingest.hj212.codec import Packet, decode
 from ecoguard.ingest.hj212.directory import Device, JsonDeviceDirectory
 from ecoguard.ingest.hj212.gateway import Gateway, GatewayConfig
 from ecoguard.ingest.hj212.mover import move_once

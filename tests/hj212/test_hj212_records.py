@@ -8,7 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ecoguard.cli.main import app
-from ecoguard.ingest.hj212.codec import Packet, decode, encode, join_cp
+from ecoguard.ingest.hj212.build import encode, join_cp
+from ecoguard.ingest.hj212.codec import Packet, decode
 from ecoguard.ingest.hj212.directory import Device
 from ecoguard.ingest.hj212.records import tables_for
 from ecoguard.ingest.hj212.wal import WalRecord

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecoguard.ingest.hj212 import wal as walmod
-from ecoguard.ingest.hj212.codec import Packet, Reason, Refusal, decode, encode
+from ecoguard.ingest.hj212.build import encode
+from ecoguard.ingest.hj212.codec import Packet, Reason, Refusal, decode
 from ecoguard.ingest.hj212.sm4 import decrypt_cp, encrypt_cp
 from ecoguard.ingest.hj212.wal import (
     WalRecord,

@@ -34,14 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from ecoguard.ingest.hj212.codec import (
-    Packet,
-    Reason,
-    Refusal,
-    build_frame,
-    decode,
-    decode_many,
-)
+from ecoguard.ingest.hj212.build import build_frame
+from ecoguard.ingest.hj212.codec import Packet, Reason, Refusal, decode, decode_many
 from ecoguard.ingest.hj212.directory import DeviceDirectory, JsonDeviceDirectory
 from ecoguard.ingest.hj212.factors import ANSWER_CNS, HEARTBEAT_CNS
 from ecoguard.ingest.hj212.frame import Framer, Junk
@@ -52,7 +46,7 @@ __all__ = ["Gateway", "GatewayConfig", "answer_frame", "main", "serve_forever"]
 
 _QNRTN = {Reason.WRONG_PASSWORD: 3, Reason.UNKNOWN_MN: 4, Reason.UNSUPPORTED_COMMAND: 8}
 """QnRtn codes of HJ 212-2017 Table 7 for refusals that can be answered."""
-_BATCH_DECODE = 32
+_BATCH_DECODE = 2
 """From this many frames in one loop pass on, CRCs are computed in one vectorised pass."""
 _NOTIFICATIONS = frozenset({"1013"})
 """Device notifications answered with 9013 (2017 §6.5: notification, 2 steps)."""

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import cast
 
-from ecoguard.ingest.hj212.codec import CST, Packet, build_frame, encode, join_cp
+from ecoguard.ingest.hj212.build import build_frame, encode, join_cp
+from ecoguard.ingest.hj212.codec import CST, Packet
 from ecoguard.ingest.hj212.directory import Device
 
 __all__ = ["FAULTS", "FleetStats", "Logger", "make_fleet", "run_fleet"]
