@@ -314,3 +314,24 @@ def test_imports_over_http(api: Api, tmp_path: Path) -> None:
         headers=api.headers("admin"),
     )
     assert r.status_code == 422 and "cannot read as a vector file" in r.json()["detail"]
+
+
+def test_summary_counts(api: Api) -> None:
+    ids = seed(api)
+    r = api.client.post(
+        f"/api/v1/cases/{ids['uru']}/transitions",
+        json={"transition": "submit_plan", "payload": {**PLAN, "deadline": "2020-01-31"}},
+        headers=api.headers("urumqi"),
+    )
+    assert r.status_code == 200
+    r = api.client.get("/api/v1/cases/summary", headers=api.headers("analyst"))
+    rows = {(c["case_type"], c["region_adcode"]): c for c in r.json()}
+    uru = rows["inspection_finding", URUMQI]
+    assert uru["total"] == 1 and uru["overdue"] == 1 and uru["states"]["planned"] == 1
+    assert uru["states"]["closed"] == 0 and set(uru["states"]) >= {"registered", "reopened"}
+    assert rows["inspection_finding", KARAMAY]["overdue"] == 0
+    assert rows["redline_clue", URUMQI]["states"]["issued"] == 1
+    r = api.client.get("/api/v1/cases/summary", headers=api.headers("karamay"))
+    assert [(c["case_type"], c["region_adcode"]) for c in r.json()] == [
+        ("inspection_finding", KARAMAY)
+    ]

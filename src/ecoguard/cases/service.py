@@ -266,6 +266,41 @@ class CaseService:
         rows = self.session.scalars(stmt.order_by(*order).limit(limit).offset(offset)).all()
         return list(rows), int(total or 0)
 
+    def summary(self, f: CaseFilter, due_soon_days: int = DUE_SOON_DAYS) -> list[dict[str, Any]]:
+        """Counts per case type and region of the cases matching ``f``: total, per state,
+        overdue, due soon, closed, relapses (sum) — for dashboards and progress reports."""
+        sub = self.filtered(f).subquery()
+        today, horizon = due_soon_window(self.clock(), due_soon_days)
+        rows = self.session.execute(
+            select(sub.c.case_type, sub.c.region_adcode, sub.c.state, sub.c.deadline)
+            .add_columns(sub.c.relapse_count)
+            .order_by(sub.c.case_type, sub.c.region_adcode)
+        )
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for case_type, region, state, deadline, relapses in rows:
+            d = definition(case_type)
+            entry = out.setdefault(
+                (case_type, region),
+                {
+                    "case_type": case_type,
+                    "region_adcode": region,
+                    "total": 0,
+                    "states": dict.fromkeys(d.states, 0),
+                    "overdue": 0,
+                    "due_soon": 0,
+                    "closed": 0,
+                    "relapses": 0,
+                },
+            )
+            entry["total"] += 1
+            entry["states"][state] = entry["states"].get(state, 0) + 1
+            running = state in d.open_states and deadline is not None
+            entry["overdue"] += int(running and deadline < today)
+            entry["due_soon"] += int(running and today <= deadline <= horizon)
+            entry["closed"] += int(state == "closed")
+            entry["relapses"] += int(relapses or 0)
+        return list(out.values())
+
     def timeline(self, case: Case) -> list[CaseEvent]:
         """The complete history of ``case``, oldest first."""
         stmt = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)

@@ -24,6 +24,7 @@ from ecoguard.api.schemas.cases import (
     AssigneeUpdate,
     Attachment,
     AttachmentCreated,
+    CaseCounts,
     CaseDetail,
     CaseFilterParams,
     CaseSummary,
@@ -35,6 +36,7 @@ from ecoguard.api.schemas.cases import (
     GeoJSONParams,
     ImportReport,
     RowProblem,
+    SummaryParams,
     TransitionInfo,
     TransitionOption,
     TransitionRequest,
@@ -179,6 +181,24 @@ def list_cases(
     )
     items = [CaseSummary.model_validate(_summary(service, c)) for c in rows]
     return Page[CaseSummary](items=items, total=total, limit=f.limit, offset=f.offset)
+
+
+@router.get("/summary")
+def case_counts(
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    f: Annotated[SummaryParams, Query()],
+) -> list[CaseCounts]:
+    """Counts per case type and region in the caller's scope: per state, overdue, due soon,
+    closed, relapses."""
+    service = _service(session, scope, settings)
+    flt = CaseFilter(
+        case_type=f.case_type.value if f.case_type else None,
+        region_adcode=f.region_adcode,
+        batch=f.batch,
+    )
+    return [CaseCounts(**row) for row in service.summary(flt, f.due_soon_days)]
 
 
 @router.get(

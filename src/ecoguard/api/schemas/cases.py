@@ -52,6 +52,30 @@ class GeoJSONParams(BaseModel):
     overdue: bool = False
 
 
+class SummaryParams(BaseModel):
+    """Query parameters of the counts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_type: CaseType | None = None
+    region_adcode: Adcode | None = None
+    batch: Label | None = None
+    due_soon_days: int = Field(default=7, ge=0, le=366)
+
+
+class CaseCounts(BaseModel):
+    """Counts of one case type in one region."""
+
+    case_type: str
+    region_adcode: str
+    total: int
+    states: dict[str, int] = Field(description="Cases per state (every state of the type)")
+    overdue: int
+    due_soon: int
+    closed: int
+    relapses: int = Field(description="Relapses after close-out, summed over the cases")
+
+
 class CaseSummary(ORMModel):
     """A case in a list."""
 
