@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import schemathesis
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.core.result import Ok
 
 from ecoguard.api.app import create_app
 from ecoguard.config import Settings
@@ -236,3 +242,66 @@ def test_upload_names_bad_rows_and_keeps_the_rest(client: TestClient) -> None:
     assert again.status_code == 201
     counts = again.json()["files"][0]
     assert (counts["samples"], counts["inserted"], counts["already_stored"]) == (3, 9, 17)
+
+
+def test_upload_with_odd_names_and_content_is_refused_cleanly(client: TestClient) -> None:
+    analyst = _headers(client, "analyst")
+    for name in ("..", "/", "x.csv"):
+        files = [("files", (name, b"\xff\xfe not a table", "text/csv"))]
+        response = client.post("/api/v1/water/imports?year=2026", files=files, headers=analyst)
+        assert response.status_code == 201, (name, response.text)
+        body = response.json()
+        assert body["files"] == [] and len(body["failed_files"]) == 1
+
+
+def _fuzz(
+    op: schemathesis.APIOperation[Any, Any, Any, Any],
+    mode: GenerationMode,
+    headers: dict[str, str],
+    failures: list[str],
+    sent: list[int],
+) -> None:
+    """Send generated requests of one operation; note 5xx and errors that are not problems."""
+
+    @settings(
+        max_examples=10,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=op.as_strategy(generation_mode=mode))
+    def run(case: schemathesis.Case[Any]) -> None:
+        try:
+            response = case.call(headers=headers)
+        except ValueError:  # the test client refuses some generated header bytes
+            return
+        sent.append(response.status_code)
+        value = response.headers.get("content-type", [""])
+        kind = str(value[0] if isinstance(value, list) else value)
+        if response.status_code >= 500 or (
+            response.status_code >= 400 and not kind.startswith("application/problem+json")
+        ):
+            failures.append(f"{op.method} {op.path}: {response.status_code} {kind}")
+
+    with contextlib.suppress(Unsatisfiable):
+        run()
+
+
+@pytest.mark.slow
+def test_no_server_errors_on_generated_requests(client: TestClient) -> None:
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", client.app)
+    operations = [
+        result.ok()
+        for result in schema.get_all_operations()
+        if isinstance(result, Ok) and "water" in (result.ok().tags or [])
+    ]
+    assert len(operations) == 4
+    failures: list[str] = []
+    sent: list[int] = []
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for n, op in enumerate(operations):
+            headers = _headers(client, ("admin", "urumqi", "analyst")[n % 3])
+            _fuzz(op, mode, headers, failures, sent)
+    assert not failures, failures[:5]
+    assert len(sent) >= 40

@@ -566,7 +566,9 @@ def import_files(
     failed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="ecoguard-water-") as folder:
         for index, upload in enumerate(files):
-            name = Path(upload.filename or f"upload-{index}.csv").name
+            name = Path(upload.filename or "").name
+            if name in {"", ".", ".."}:
+                name = f"upload-{index}.csv"
             target = Path(folder) / name
             target.write_bytes(upload.file.read())
             try:
