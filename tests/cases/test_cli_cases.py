@@ -177,6 +177,9 @@ def test_cli_demo_cases(home: Path) -> None:
     assert states["DEMO-TB-04"] == "rectifying" and states["DEMO-TB-05"] == "closed"
     overdue = json.loads(run("cases", "list", "--overdue", "--format", "json").stdout)
     assert [c["reference"] for c in overdue] == ["DEMO-G3-01", "DEMO-G3-06"]
+    counts = json.loads(run("cases", "summary", "--format", "json").stdout)
+    uru = next(c for c in counts if c["type"] == "inspection_finding" and c["region"] == "650100")
+    assert uru["total"] == 2 and uru["overdue"] == 1 and uru["due_soon"] == 1
     relapsed = json.loads(run("cases", "list", "--relapsed", "--format", "json").stdout)
     assert [c["reference"] for c in relapsed] == ["DEMO-G3-06"]
     doc = json.loads(run("cases", "show", "DEMO-G3-03", "--json").stdout)

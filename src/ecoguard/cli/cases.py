@@ -227,6 +227,38 @@ def list_cmd(
     write_rows(table, fmt, columns=columns, output=output, title=f"cases ({total})")
 
 
+@app.command("summary")
+def summary(
+    as_user: AsUser = None,
+    case_type: TypeOpt = None,
+    region: RegionOpt = None,
+    batch: BatchOpt = None,
+    days: DaysOpt = 7,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option(help="write here (required for xlsx)")] = None,
+) -> None:
+    """Counts per case type and region: total, per state, overdue, due soon, closed, relapses."""
+    f = _filter(case_type, None, region, batch, False, False, days, False, None)
+    with _service(as_user) as service:
+        counts = service.summary(f, days)
+    rows = []
+    for c in counts:
+        rows.append(
+            {
+                "type": c["case_type"],
+                "region": c["region_adcode"],
+                "total": c["total"],
+                "overdue": c["overdue"],
+                "due_soon": c["due_soon"],
+                "closed": c["closed"],
+                "relapses": c["relapses"],
+                "states": ", ".join(f"{k} {v}" for k, v in c["states"].items() if v),
+            }
+        )
+    columns = ["type", "region", "total", "overdue", "due_soon", "closed", "relapses", "states"]
+    write_rows(rows, fmt, columns=columns, output=output, title="cases by type and region")
+
+
 def _find(service: CaseService, ident: str, case_type: str | None) -> Case:
     try:
         if ident.isdigit():
