@@ -47,6 +47,7 @@ __all__ = ["Gateway", "GatewayConfig", "answer_frame", "main", "serve_forever"]
 
 _QNRTN = {Reason.WRONG_PASSWORD: 3, Reason.UNKNOWN_MN: 4, Reason.UNSUPPORTED_COMMAND: 8}
 """QnRtn codes of HJ 212-2017 Table 7 for refusals that can be answered."""
+_ACCEPTED = (("outcome", "accepted"), ("reason", ""))
 _BATCH_DECODE = 2
 """From this many frames in one loop pass on, CRCs are computed in one vectorised pass."""
 _NOTIFICATIONS = frozenset({"1013"})
@@ -146,6 +147,16 @@ class _Connection(asyncio.Protocol):
         now = time.monotonic()
         self.last_rx = now
         received_at = time.time()
+        if (
+            not self.framer.pending
+            and data[:2] == b"##"
+            and data[-2:] == b"\r\n"
+            and data[2:6].isdigit()
+            and int(data[2:6]) == len(data) - 12
+        ):  # fast path: exactly one whole frame in this read (the common case)
+            self.gateway.handle(self, data[:-2], received_at, now)
+            self.frame_started = None
+            return
         for item in self.framer.feed(data):
             self.gateway.handle(self, item, received_at, now)
         if self.framer.pending:
@@ -408,7 +419,7 @@ class Gateway:
                 self._close(conn, "auth_failures")
             return
         conn.auth_failures = 0
-        self.m_packets.inc(outcome="accepted", reason="")
+        self.m_packets.inc_key(_ACCEPTED)
         state = self.devices.get(packet.mn)
         if state is None:
             state = self.devices[packet.mn] = DeviceState(packet.mn)

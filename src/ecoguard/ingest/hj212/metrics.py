@@ -40,6 +40,10 @@ class Counter:
         key = tuple(sorted(labels.items()))
         self.values[key] = self.values.get(key, 0.0) + amount
 
+    def inc_key(self, key: Labels, amount: float = 1.0) -> None:
+        """:meth:`inc` with the label tuple given ready-made (sorted by name): the hot path."""
+        self.values[key] = self.values.get(key, 0.0) + amount
+
     def get(self, **labels: str) -> float:
         """Current value of one series."""
         return self.values.get(tuple(sorted(labels.items())), 0.0)
