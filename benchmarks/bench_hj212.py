@@ -155,6 +155,19 @@ async def drive(
     return sent, len(latencies), latencies, send_elapsed
 
 
+def histogram_quantile(text: str, name: str, q: float) -> float:
+    """Upper bound of the bucket holding quantile ``q`` of a Prometheus histogram [s]."""
+    buckets = [
+        (float("inf") if le == "+Inf" else float(le), float(count))
+        for le, count in re.findall(rf'^{name}_bucket{{le="([^"]+)"}} (\S+)$', text, re.M)
+    ]
+    total = buckets[-1][1] if buckets else 0.0
+    for bound, count in buckets:
+        if total and count >= q * total:
+            return bound
+    return float("nan")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process [s] (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -251,6 +264,10 @@ def main() -> None:
     print(f"{'ack latency p50 [ms]':58s} {p50:12.1f}")
     print(f"{'ack latency p99 [ms]':58s} {p99:12.1f}")
     print(f"{'records per group commit (mean)':58s} {records / max(1, batches):12.1f}")
+    for q in (0.5, 0.99):
+        bound = histogram_quantile(text, "hj212_ack_latency_seconds", q) * 1000
+        label = f"gateway-side receipt-to-answer p{q * 100:g} [ms] (bucket bound)"
+        print(f"{label:58s} {bound:12g}")
     per_packet = gateway_cpu / max(1, acked)
     print(f"{'gateway process CPU per acknowledged packet [us]':58s} {per_packet * 1e6:12.1f}")
     print(f"{'implied capacity of one free core [packets/s]':58s} {1 / per_packet:12,.0f}")

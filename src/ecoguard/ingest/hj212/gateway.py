@@ -231,7 +231,7 @@ class Gateway:
             Histogram(
                 "hj212_ack_latency_seconds",
                 "From receipt of a packet to its answer (after fsync).",
-                [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+                [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
             )
         )
         self.m_fsync = r.add(
