@@ -139,6 +139,8 @@ def test_assess_sections_with_last_year_beside(client: TestClient) -> None:
     assert midong["deciding"] == ["nh3_n"] and midong["meets_target"] is False
     assert midong["region"] == "乌鲁木齐市" and midong["samples"] >= 150
     assert midong["values"]["nh3_n"] > 1.5 and midong["cwqi"] is not None
+    toutun = rows["DEMO-XJ-W18"]  # 头屯河: improved since last winter
+    assert (toutun["water_class"], toutun["water_class_last_year"]) == ("Ⅲ", "Ⅳ")
     good = [r for r in rows.values() if r["water_class"] in {"Ⅱ", "Ⅲ"}]
     assert len(good) >= 0.75 * len(rows)
     urumqi = client.get(
@@ -155,7 +157,8 @@ def test_assess_groups_by_basin_and_prefecture(client: TestClient) -> None:
     whole = groups["(all)"]
     assert whole["sections"] == whole["classified"] == len(DEMO_SECTIONS)
     assert 75.0 <= whole["excellent_pct"] < 100.0 and whole["worse_than_v_pct"] == 0.0
-    assert whole["excellent_pct_last_year"] is not None and whole["status"]
+    assert whole["excellent_pct"] > whole["excellent_pct_last_year"] > 75.0
+    assert whole["status"] and whole["status_last_year"]
     assert 0.0 < whole["target_met_pct"] < 100.0
     regions = client.get("/api/v1/water/assess?by=region&period=2026-Q1", headers=analyst).json()
     names = {g["name"] for g in regions["groups"]}

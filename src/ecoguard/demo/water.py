@@ -7,8 +7,9 @@ The sections are **invented** (every name ends in ``（演示）`` and every cod
 rivers fed by snow and glaciers: summer melt floods carry sediment (turbidity and total
 phosphorus rise), winter low flow under ice concentrates ammonia below towns, lakes bloom in
 summer. By design most sections are class Ⅱ-Ⅲ; 乌鲁木齐河米东 is Ⅴ in mid-winter (NH3-N),
-头屯河 Ⅳ in mid-winter (NH3-N), 喀什噶尔河 Ⅳ in the melt season (TP), 乌伦古湖 Ⅳ in summer
-(CODMn), and 柴窝堡湖 is the lake with high TP and TN (class Ⅴ all year, decided by TP).
+头屯河 Ⅳ in mid-winter 2025 (NH3-N) and Ⅲ since its (invented) treatment upgrade, 喀什噶尔河 Ⅳ
+in the melt season (TP), 乌伦古湖 Ⅳ in summer (CODMn), and 柴窝堡湖 is the lake with high TP
+and TN (class Ⅴ all year, decided by TP). Pollutant levels fall about 3 % a year elsewhere.
 
 Everything is deterministic: a reading depends only on the seed, the section code and its
 time, never on the range asked for, so overlapping runs write the same values.
@@ -111,6 +112,9 @@ class DemoSection:
         Dissolved oxygen as a fraction of saturation at the water temperature.
     t_max : float
         Mean water temperature of late July [degC].
+    improvement : float
+        Yearly fall of the pollutant levels (CODMn, NH3-N, TP, TN) up to 2026 [fraction]:
+        values of year ``y`` are ``1 + improvement * (2026 - y)`` times those of 2026.
     """
 
     code: str
@@ -126,6 +130,7 @@ class DemoSection:
     gains: Mapping[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
     do_saturation: float = 0.97
     t_max: float = 16.0
+    improvement: float = 0.03
 
     @property
     def is_lake(self) -> bool:
@@ -252,9 +257,9 @@ DEMO_SECTIONS: Final[tuple[DemoSection, ...]] = (
                 {**_LAKE, "tp": (("bloom", 0.5),), "tn": (("bloom", 0.4),),
                  "codmn": (("bloom", 0.3),)}, do_saturation=1.05, t_max=22.0),
     DemoSection("DEMO-XJ-W18", "头屯河三坪（演示）", "头屯河", "river", _TIANSHAN_N, "III",
-                "652300", 87.22, 43.98, _river(4.6, 0.55, 0.080, 2.00, 700.0, 20.0),
+                "652300", 87.22, 43.98, _river(3.6, 0.38, 0.080, 2.00, 700.0, 20.0),
                 {"nh3_n": (("winter", 1.3),), "codmn": (("winter", 0.15),)},
-                do_saturation=0.9, t_max=17.0),
+                do_saturation=0.9, t_max=17.0, improvement=0.3),
     DemoSection("DEMO-XJ-W19", "玛纳斯河肯斯瓦特（演示）", "玛纳斯河", "river", _TIANSHAN_N, "II",
                 "652300", 86.10, 43.95, _river(1.8, 0.12, 0.030, 0.55, 330.0, 40.0),
                 _MELT_SEDIMENT, t_max=13.0),
@@ -390,8 +395,8 @@ def _month_readings(
     hour = local.hour.to_numpy(dtype=float) + CYCLE_HOURS / 2.0
     doy = local.day_of_year.to_numpy(dtype=float)
     shape = {name: values[month - 1] for name, values in SEASONS.items()}
-    # Slow improvement year on year (about 3 %), so last year's figures differ a little.
-    trend = 1.0 + 0.03 * (2026 - year)
+    # Improvement year on year, so that last year's figures differ.
+    trend = 1.0 + spec.improvement * (2026 - year)
 
     annual = 0.5 * (1.0 - np.cos(2.0 * np.pi * (doy - 20.0) / 365.25))  # 0 late Jan, 1 late Jul
     diurnal = np.cos(2.0 * np.pi * (hour - 16.0) / 24.0)
