@@ -11,6 +11,7 @@ import pytest
 import shapely
 from api_harness import Api
 from helpers import KARAMAY, PLAN, URUMQI, new_finding, service
+from openpyxl import load_workbook
 from test_imports_exports import findings_xlsx, write_vector
 
 from ecoguard.cases.service import NewCase
@@ -335,3 +336,26 @@ def test_summary_counts(api: Api) -> None:
     assert [(c["case_type"], c["region_adcode"]) for c in r.json()] == [
         ("inspection_finding", KARAMAY)
     ]
+
+
+def test_export_tables_over_http(api: Api, tmp_path: Path) -> None:
+    seed(api)
+    for kind, first in (("progress", "A-URU"), ("disclosure", None), ("clues", "TB-9")):
+        r = api.client.get(f"/api/v1/cases/exports/{kind}.xlsx", headers=api.headers("analyst"))
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+        assert "filename*=UTF-8''" in r.headers["content-disposition"]
+        path = tmp_path / f"{kind}.xlsx"
+        path.write_bytes(r.content)
+        ws = load_workbook(path).active
+        assert str(ws["A2"].value).startswith("截至")
+        assert ws.cell(4, 2).value == first
+    r = api.client.get("/api/v1/cases/exports/progress.xlsx", headers=api.headers("urumqi"))
+    path = tmp_path / "uru.xlsx"
+    path.write_bytes(r.content)
+    refs = [row[1] for row in load_workbook(path).active.iter_rows(min_row=4, values_only=True)]
+    assert refs == ["A-URU"]
+    assert (
+        api.client.get("/api/v1/cases/exports/bogus.xlsx", headers=api.headers("admin")).status_code
+        == 422
+    )

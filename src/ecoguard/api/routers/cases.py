@@ -13,10 +13,12 @@ import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
+from sqlalchemy import select
 
 from ecoguard.api.deps import ScopeDep, SessionDep, SettingsDep
 from ecoguard.api.problems import ERROR_RESPONSES, FieldError, Problem, problem_response
@@ -43,7 +45,16 @@ from ecoguard.api.schemas.cases import (
 )
 from ecoguard.api.schemas.common import Page
 from ecoguard.cases.definitions import DEFINITIONS, FieldSpec, definition
-from ecoguard.cases.exports import clue_features
+from ecoguard.cases.exports import (
+    CLUE_COLUMNS,
+    DISCLOSURE_COLUMNS,
+    PROGRESS_COLUMNS,
+    clue_features,
+    clue_rows,
+    disclosure_rows,
+    progress_rows,
+    write_table,
+)
 from ecoguard.cases.importers import CaseInputError, import_clues, import_findings
 from ecoguard.cases.models import Case
 from ecoguard.cases.service import (
@@ -54,6 +65,7 @@ from ecoguard.cases.service import (
     refusal_status,
 )
 from ecoguard.config import Settings
+from ecoguard.registry.models import Region
 from ecoguard.registry.scope import Scope
 
 router = APIRouter(
@@ -281,6 +293,63 @@ def import_file(
         rows=result.rows,
         created=result.created,
         errors=[RowProblem(**e.__dict__) for e in result.errors],
+    )
+
+
+class ExportKind(StrEnum):
+    """Published tables."""
+
+    progress = "progress"
+    disclosure = "disclosure"
+    clues = "clues"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_EXPORTS = {
+    ExportKind.progress: ("督察反馈问题整改落实情况表", "整改进展", PROGRESS_COLUMNS),
+    ExportKind.disclosure: ("督察反馈问题整改完成情况公示清单", "公示清单", DISCLOSURE_COLUMNS),
+    ExportKind.clues: ("问题图斑核查处理情况表", "图斑", CLUE_COLUMNS),
+}
+
+
+@router.get(
+    "/exports/{kind}.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "The table as a workbook"}},
+)
+def export_table(
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    kind: ExportKind,
+    f: Annotated[SummaryParams, Query()],
+) -> Response:
+    """The progress table, the public disclosure list or the clue table of the cases in scope,
+    laid out as departments publish them (title, "as of" date in CST, one row per case)."""
+    service = _service(session, scope, settings)
+    case_type = "redline_clue" if kind is ExportKind.clues else "inspection_finding"
+    stmt = service.filtered(
+        CaseFilter(case_type=case_type, region_adcode=f.region_adcode, batch=f.batch)
+    ).order_by(Case.region_adcode, Case.reference)
+    cases = list(session.scalars(stmt))
+    now = service.clock()
+    title, sheet, columns = _EXPORTS[kind]
+    if kind is ExportKind.progress:
+        names: dict[str, str] = dict(session.execute(select(Region.adcode, Region.name)).all())
+        rows = progress_rows(cases, now, names)
+    elif kind is ExportKind.disclosure:
+        rows = disclosure_rows(cases)
+    else:
+        rows = clue_rows(cases)
+    with tempfile.TemporaryDirectory(prefix="ecoguard-export-") as tmp:
+        path = Path(tmp) / "table.xlsx"
+        write_table(path, rows, columns, title=(f.batch or "") + title, as_of=now, sheet=sheet)
+        content = path.read_bytes()
+    filename = quote(f"{title}.xlsx")
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
     )
 
 
