@@ -246,6 +246,7 @@ const en: Messages = {
     type: 'Type',
     state: 'State',
     overdue: 'Overdue',
+    noDeadline: 'No running deadline',
     dueSoon: 'Due soon',
     days: 'days',
     search: 'Search title or reference',
