@@ -237,6 +237,13 @@ def test_upload_names_bad_rows_and_keeps_the_rest(client: TestClient) -> None:
             "value": "新疆维吾尔自治区/奎屯河独山子（演示）",
         },
     ]
+    store = TimeseriesStore(client.app.state.settings.timeseries_root)  # type: ignore[attr-defined]
+    kept = store.read("quarantine").to_pylist()
+    assert sorted((q["kind"], q["row"], q["field"]) for q in kept if q["file"] == name) == [
+        ("water", 3, "氨氮(mg/L)"),
+        ("water", 4, "监测时间"),
+        ("water", 5, "断面名称"),
+    ]
     # the accepted rows are now the section's latest cycle, classified with its registry type
     midong = {i["code"]: i for i in _latest(client, "urumqi")}[MIDONG]
     assert midong["time"] == "2026-02-01T04:00:00+08:00"
@@ -245,6 +252,19 @@ def test_upload_names_bad_rows_and_keeps_the_rest(client: TestClient) -> None:
     assert again.status_code == 201
     counts = again.json()["files"][0]
     assert (counts["samples"], counts["inserted"], counts["already_stored"]) == (3, 9, 17)
+
+
+def test_a_national_administrator_imports_unregistered_sections(client: TestClient) -> None:
+    rows = ["江西省,长江流域,金滩,02-01 00:00,Ⅱ,9.1,7.50,9.10,200,5,2.10,0.100,0.040,1.20,--,--"]
+    response = client.post(
+        "/api/v1/water/imports", files=_upload(rows), headers=_headers(client, "admin")
+    )
+    assert response.status_code == 201, response.text
+    counts = response.json()["files"][0]
+    assert (counts["samples"], counts["inserted"], counts["refused"]) == (1, 9, 0)
+    # stored, but not a registered section: the scoped views do not show it
+    assert "金滩" not in {i["name"] for i in _latest(client, "admin")}
+    assert client.post("/api/v1/water/imports", files=_upload(rows)).status_code == 401
 
 
 def test_upload_with_odd_names_and_content_is_refused_cleanly(client: TestClient) -> None:
