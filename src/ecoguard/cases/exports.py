@@ -144,6 +144,39 @@ def clue_rows(cases: Iterable[Case]) -> list[dict[str, Any]]:
     return rows
 
 
+#: Published tables: name -> (case type, title, sheet name, columns).
+TABLES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "progress": ("inspection_finding", "督察反馈问题整改落实情况表", "整改进展", PROGRESS_COLUMNS),
+    "disclosure": (
+        "inspection_finding",
+        "督察反馈问题整改完成情况公示清单",
+        "公示清单",
+        DISCLOSURE_COLUMNS,
+    ),
+    "clues": ("redline_clue", "问题图斑核查处理情况表", "图斑", CLUE_COLUMNS),
+}
+
+
+def write_published_table(
+    path: Path,
+    kind: str,
+    cases: Sequence[Case],
+    now: dt.datetime,
+    *,
+    region_names: dict[str, str] | None = None,
+    title: str | None = None,
+) -> None:
+    """Write table ``kind`` of :data:`TABLES` for ``cases`` (the title defaults to its name)."""
+    _case_type, default_title, sheet, columns = TABLES[kind]
+    if kind == "progress":
+        rows = progress_rows(cases, now, region_names)
+    elif kind == "disclosure":
+        rows = disclosure_rows(cases)
+    else:
+        rows = clue_rows(cases)
+    write_table(path, rows, columns, title=title or default_title, as_of=now, sheet=sheet)
+
+
 def write_table(
     path: Path,
     rows: Sequence[dict[str, Any]],

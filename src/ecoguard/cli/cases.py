@@ -26,16 +26,7 @@ from sqlalchemy import select
 from ecoguard.cases.deadlines import cst_date
 from ecoguard.cases.definitions import DEFINITIONS, definition
 from ecoguard.cases.demo import seed_cases
-from ecoguard.cases.exports import (
-    CLUE_COLUMNS,
-    DISCLOSURE_COLUMNS,
-    PROGRESS_COLUMNS,
-    clue_features,
-    clue_rows,
-    disclosure_rows,
-    progress_rows,
-    write_table,
-)
+from ecoguard.cases.exports import TABLES, clue_features, write_published_table
 from ecoguard.cases.importers import CaseInputError, ImportResult, import_clues, import_findings
 from ecoguard.cases.models import Case
 from ecoguard.cases.service import CaseFilter, CaseService, StaleCaseError, TransitionRefusedError
@@ -481,8 +472,8 @@ def export(
     title: Annotated[str | None, typer.Option(help="title line of the table")] = None,
 ) -> None:
     """Write the progress table, the public disclosure list, the clue table or clue GeoJSON."""
-    case_type = "redline_clue" if kind in (ExportKind.clues, ExportKind.geojson) else None
-    f = CaseFilter(case_type=case_type or "inspection_finding", region_adcode=region, batch=batch)
+    case_type = "redline_clue" if kind is ExportKind.geojson else TABLES[kind.value][0]
+    f = CaseFilter(case_type=case_type, region_adcode=region, batch=batch)
     now = utcnow()
     with _service(as_user) as service:
         stmt = service.filtered(f).order_by(Case.region_adcode, Case.reference)
@@ -490,21 +481,11 @@ def export(
         names: dict[str, str] = {}
         for adcode, name in service.session.execute(select(Region.adcode, Region.name)):
             names[adcode] = name
-    label = batch or ""
     if kind is ExportKind.geojson:
         output.write_text(json.dumps(clue_features(cases, now), ensure_ascii=False), "utf-8")
-    elif kind is ExportKind.progress:
-        rows = progress_rows(cases, now, names)
-        heading = title or f"{label}督察反馈问题整改落实情况表"
-        write_table(output, rows, PROGRESS_COLUMNS, title=heading, as_of=now, sheet="整改进展")
-    elif kind is ExportKind.disclosure:
-        rows = disclosure_rows(cases)
-        heading = title or f"{label}督察反馈问题整改完成情况公示清单"
-        write_table(output, rows, DISCLOSURE_COLUMNS, title=heading, as_of=now, sheet="公示清单")
     else:
-        rows = clue_rows(cases)
-        heading = title or f"{label}问题图斑核查处理情况表"
-        write_table(output, rows, CLUE_COLUMNS, title=heading, as_of=now, sheet="图斑")
+        heading = title or (batch or "") + TABLES[kind.value][1]
+        write_published_table(output, kind.value, cases, now, region_names=names, title=heading)
     _err.print(f"wrote {len(cases)} case(s) to {output}")
 
 

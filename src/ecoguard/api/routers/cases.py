@@ -45,16 +45,7 @@ from ecoguard.api.schemas.cases import (
 )
 from ecoguard.api.schemas.common import Page
 from ecoguard.cases.definitions import DEFINITIONS, FieldSpec, definition
-from ecoguard.cases.exports import (
-    CLUE_COLUMNS,
-    DISCLOSURE_COLUMNS,
-    PROGRESS_COLUMNS,
-    clue_features,
-    clue_rows,
-    disclosure_rows,
-    progress_rows,
-    write_table,
-)
+from ecoguard.cases.exports import TABLES, clue_features, write_published_table
 from ecoguard.cases.importers import CaseInputError, import_clues, import_findings
 from ecoguard.cases.models import Case
 from ecoguard.cases.service import (
@@ -305,11 +296,6 @@ class ExportKind(StrEnum):
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_EXPORTS = {
-    ExportKind.progress: ("督察反馈问题整改落实情况表", "整改进展", PROGRESS_COLUMNS),
-    ExportKind.disclosure: ("督察反馈问题整改完成情况公示清单", "公示清单", DISCLOSURE_COLUMNS),
-    ExportKind.clues: ("问题图斑核查处理情况表", "图斑", CLUE_COLUMNS),
-}
 
 
 @router.get(
@@ -327,23 +313,22 @@ def export_table(
     """The progress table, the public disclosure list or the clue table of the cases in scope,
     laid out as departments publish them (title, "as of" date in CST, one row per case)."""
     service = _service(session, scope, settings)
-    case_type = "redline_clue" if kind is ExportKind.clues else "inspection_finding"
+    case_type, title, _sheet, _columns = TABLES[kind.value]
     stmt = service.filtered(
         CaseFilter(case_type=case_type, region_adcode=f.region_adcode, batch=f.batch)
     ).order_by(Case.region_adcode, Case.reference)
     cases = list(session.scalars(stmt))
-    now = service.clock()
-    title, sheet, columns = _EXPORTS[kind]
-    if kind is ExportKind.progress:
-        names: dict[str, str] = dict(session.execute(select(Region.adcode, Region.name)).all())
-        rows = progress_rows(cases, now, names)
-    elif kind is ExportKind.disclosure:
-        rows = disclosure_rows(cases)
-    else:
-        rows = clue_rows(cases)
+    names: dict[str, str] = dict(session.execute(select(Region.adcode, Region.name)).all())
     with tempfile.TemporaryDirectory(prefix="ecoguard-export-") as tmp:
         path = Path(tmp) / "table.xlsx"
-        write_table(path, rows, columns, title=(f.batch or "") + title, as_of=now, sheet=sheet)
+        write_published_table(
+            path,
+            kind.value,
+            cases,
+            service.clock(),
+            region_names=names,
+            title=(f.batch or "") + title,
+        )
         content = path.read_bytes()
     filename = quote(f"{title}.xlsx")
     return Response(
