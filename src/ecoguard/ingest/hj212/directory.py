@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -148,3 +149,40 @@ class RegistryDeviceDirectory:
 
     def __len__(self) -> int:
         return len(self._devices)
+
+    def record_liveness(self, states: Iterable[tuple[str, datetime, bool]]) -> int:
+        """Write ``devices.last_seen`` and ``devices.connection_state`` (online/offline).
+
+        These are the registry's operational columns: updates of them are not audited.
+
+        Parameters
+        ----------
+        states : iterable of (str, datetime, bool)
+            MN, last seen (aware, UTC), connected now.
+
+        Returns
+        -------
+        int
+            Devices updated.
+        """
+        from sqlalchemy import update
+
+        from ecoguard.registry.db import make_engine, session_scope
+        from ecoguard.registry.models import ConnectionState
+        from ecoguard.registry.models import Device as DeviceRow
+
+        engine = make_engine(self._url)
+        updated = 0
+        try:
+            with session_scope(engine, actor="gateway") as session:
+                for mn, last_seen, online in states:
+                    state = ConnectionState.online if online else ConnectionState.offline
+                    result = session.execute(
+                        update(DeviceRow)
+                        .where(DeviceRow.mn == mn)
+                        .values(last_seen=last_seen, connection_state=state.value)
+                    )
+                    updated += int(getattr(result, "rowcount", 0) or 0)
+        finally:
+            engine.dispose()
+        return updated

@@ -32,12 +32,17 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
 from ecoguard.ingest.hj212.build import build_frame
 from ecoguard.ingest.hj212.codec import Packet, Reason, Refusal, decode, decode_many
-from ecoguard.ingest.hj212.directory import DeviceDirectory, JsonDeviceDirectory
+from ecoguard.ingest.hj212.directory import (
+    DeviceDirectory,
+    JsonDeviceDirectory,
+    RegistryDeviceDirectory,
+)
 from ecoguard.ingest.hj212.factors import ANSWER_CNS, HEARTBEAT_CNS
 from ecoguard.ingest.hj212.frame import Framer, Junk
 from ecoguard.ingest.hj212.metrics import Counter, Gauge, Histogram, Registry, serve_metrics
@@ -82,6 +87,9 @@ class GatewayConfig:
         Start the mover process.
     max_queue : int
         Records waiting for a group commit beyond which reading pauses on every connection.
+    registry_interval : float
+        With a registry directory: every this many seconds, reload devices and write back
+        ``last_seen`` / ``connection_state`` [s].
     fsync : bool
         ``False`` only to measure the floor without durability.
     """
@@ -99,6 +107,7 @@ class GatewayConfig:
     mover: bool = True
     fsync: bool = True
     max_queue: int = 20_000
+    registry_interval: float = 30.0
 
 
 def answer_frame(packet: Packet, cn: str, cp: str = "") -> bytes:
@@ -266,6 +275,9 @@ class Gateway:
             )
         )
         self.m_closed = r.add(Counter("hj212_connections_closed_total", "Closes, by cause."))
+        self.m_registry_errors = r.add(
+            Counter("hj212_registry_errors_total", "Failed device reloads / state write-backs.")
+        )
         self.m_overload = r.add(
             Counter("hj212_overload_pauses_total", "Times reading was paused for the WAL.")
         )
@@ -307,6 +319,9 @@ class Gateway:
             self._wal.close()
         self._executor.shutdown(wait=True)
         self._write_state()
+        for state in self.devices.values():
+            state.connections = 0  # every connection is closed now
+        await self._sync_registry()
         if self._mover is not None:
             self._mover.terminate()
             await asyncio.to_thread(self._mover.wait)
@@ -527,6 +542,7 @@ class Gateway:
 
     async def _housekeeping(self) -> None:
         last_state = 0.0
+        last_registry = time.monotonic()
         while self._running:
             await asyncio.sleep(0.5)
             now = time.monotonic()
@@ -550,6 +566,26 @@ class Gateway:
             if now - last_state > 5:
                 last_state = now
                 await asyncio.to_thread(self._write_state)
+            if now - last_registry > self.config.registry_interval:
+                last_registry = now
+                await self._sync_registry()
+
+    async def _sync_registry(self) -> None:
+        """With a registry directory: reload devices, write back last seen and online state."""
+        directory = self.directory
+        if not isinstance(directory, RegistryDeviceDirectory):
+            return
+        states = [
+            (d.mn, datetime.fromtimestamp(d.last_seen, UTC), d.connections > 0)
+            for d in list(self.devices.values())
+            if d.last_seen
+        ]
+        try:
+            await asyncio.to_thread(directory.refresh)
+            if states:
+                await asyncio.to_thread(directory.record_liveness, states)
+        except Exception:  # a registry outage must not stop the gateway
+            self.m_registry_errors.inc()
 
     def _write_state(self) -> None:
         """Write device last-seen and connection state to ``state/devices.json``."""
@@ -615,8 +651,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     directory: DeviceDirectory
     if args.registry:
-        from ecoguard.ingest.hj212.directory import RegistryDeviceDirectory
-
         directory = RegistryDeviceDirectory(args.registry)
     elif args.devices:
         directory = JsonDeviceDirectory.load(args.devices)
