@@ -230,3 +230,22 @@ def test_2005_and_2025_loggers(tmp_path: Path, version: int) -> None:
     if version == 0:
         assert {r["source_code"] for r in rows} >= {"B01", "011"}  # legacy codes kept ...
         assert {r["parameter"] for r in rows} >= {"w00000", "w01018"}  # ... and mapped
+
+
+@pytest.mark.slow
+def test_a_dead_mover_is_restarted(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        config = GatewayConfig(home=tmp_path / "gw", store_root=tmp_path / "ts", mover=True)
+        gateway = Gateway(config, JsonDeviceDirectory([DEVICE]))
+        await gateway.start()
+        first = gateway._mover
+        assert first is not None
+        first.kill()
+        deadline = time.monotonic() + 20
+        while gateway.m_mover_restarts.get() == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        assert gateway.m_mover_restarts.get() == 1
+        assert gateway._mover is not None and gateway._mover.pid != first.pid
+        await gateway.stop()
+
+    asyncio.run(scenario())

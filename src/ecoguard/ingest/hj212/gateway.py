@@ -278,6 +278,9 @@ class Gateway:
         self.m_registry_errors = r.add(
             Counter("hj212_registry_errors_total", "Failed device reloads / state write-backs.")
         )
+        self.m_mover_restarts = r.add(
+            Counter("hj212_mover_restarts_total", "Mover processes restarted after exiting.")
+        )
         self.m_overload = r.add(
             Counter("hj212_overload_pauses_total", "Times reading was paused for the WAL.")
         )
@@ -546,7 +549,7 @@ class Gateway:
         while self._running:
             await asyncio.sleep(0.5)
             now = time.monotonic()
-            for conn in list(self.connections):
+            for conn in [] if self._reading_paused else list(self.connections):
                 if (
                     conn.frame_started is not None
                     and now - conn.frame_started > self.config.frame_timeout
@@ -566,6 +569,9 @@ class Gateway:
             if now - last_state > 5:
                 last_state = now
                 await asyncio.to_thread(self._write_state)
+                if self._mover is not None and self._mover.poll() is not None:
+                    self.m_mover_restarts.inc()  # it died (a bug, a store error): start again
+                    self._start_mover()
             if now - last_registry > self.config.registry_interval:
                 last_registry = now
                 await self._sync_registry()
