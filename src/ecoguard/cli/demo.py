@@ -13,6 +13,7 @@ from ecoguard.air.imports import AIR_HOURLY_TABLE, store_air_hourly
 from ecoguard.cli.registry_access import registry_session
 from ecoguard.config import get_settings
 from ecoguard.demo.air import demo_station_rows, generate_air_hours
+from ecoguard.demo.water import install_demo_water
 from ecoguard.registry.demo import DEMO_PROVINCE, seed_demo
 from ecoguard.registry.stations import upsert_air_stations
 from ecoguard.timeseries.store import TimeseriesStore
@@ -62,6 +63,12 @@ def demo(
     _out.print(
         f"air: {table.num_rows:,} station-hours generated, {inserted:,} new in {AIR_HOURLY_TABLE}"
     )
+    with (
+        _out.status(f"water: sections and 4-hourly readings {first} .. {last}"),
+        registry_session(actor="demo") as session,
+    ):
+        water = install_demo_water(session, store, first, last)
+    _out.print(f"water: {water.sections_created} new sections, {water.inserted:,} new readings")
 
     zoning = ZoningService.from_settings()
     if all(entry["versions"] == 0 for entry in zoning.status().values()):
