@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -41,6 +42,8 @@ class Case(TimestampMixin, Base):
     __tablename__ = "cases"
     __table_args__ = (
         UniqueConstraint("case_type", "reference", name="uq_cases_case_type_reference"),
+        CheckConstraint("case_type IN ('inspection_finding', 'redline_clue')", name="case_type"),
+        CheckConstraint("relapse_count >= 0", name="relapse_count"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -113,6 +116,7 @@ class CaseAttachment(Base):
     """
 
     __tablename__ = "case_attachments"
+    __table_args__ = (CheckConstraint("kind IN ('evidence', 'photo', 'document')", name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

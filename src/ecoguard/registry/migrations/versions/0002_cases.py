@@ -52,6 +52,11 @@ def upgrade() -> None:
             name=op.f("fk_cases_assignee_user_id_users"),
             ondelete="SET NULL",
         ),
+        sa.CheckConstraint(
+            "case_type IN ('inspection_finding', 'redline_clue')",
+            name=op.f("ck_cases_case_type"),
+        ),
+        sa.CheckConstraint("relapse_count >= 0", name=op.f("ck_cases_relapse_count")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
         sa.UniqueConstraint("case_type", "reference", name="uq_cases_case_type_reference"),
     )
@@ -122,6 +127,9 @@ def upgrade() -> None:
             ["cases.id"],
             name=op.f("fk_case_attachments_case_id_cases"),
             ondelete="CASCADE",
+        ),
+        sa.CheckConstraint(
+            "kind IN ('evidence', 'photo', 'document')", name=op.f("ck_case_attachments_kind")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_attachments")),
     )
