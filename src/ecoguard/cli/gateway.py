@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +13,7 @@ from rich.console import Console
 
 from ecoguard.cli.output import OutputFormat, write_rows
 from ecoguard.config import get_settings
-from ecoguard.ingest.hj212.codec import Packet, decode_many
+from ecoguard.ingest.hj212.codec import CST_ZONE, Packet, decode_many
 from ecoguard.ingest.hj212.directory import JsonDeviceDirectory
 from ecoguard.ingest.hj212.simulate import FAULTS, make_fleet, run_fleet
 from ecoguard.timeseries.store import TimeseriesStore
@@ -23,7 +23,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 _err = Console(stderr=True, soft_wrap=True)
-_CST = timezone(timedelta(hours=8))
 
 PARSE_COLUMNS = [
     "file",
@@ -130,13 +129,13 @@ def _parse_when(text: str | None, name: str) -> datetime | None:
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not an ISO 8601 time", param_hint=name) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_CST)
+        moment = moment.replace(tzinfo=CST_ZONE)
     return moment.astimezone(UTC)
 
 
 def _cst(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(_CST).isoformat()
+        return value.astimezone(CST_ZONE).isoformat()
     return value
 
 

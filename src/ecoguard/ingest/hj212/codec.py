@@ -25,7 +25,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 from ecoguard.ingest.hj212.crc import crc_hj212, crc_hj212_many
@@ -33,6 +33,8 @@ from ecoguard.ingest.hj212.factors import DATA_TYPE_BY_CN, KNOWN_CNS, Version, c
 from ecoguard.ingest.hj212.sm4 import CipherError, decrypt_cp, is_encrypted_cp
 
 __all__ = [
+    "CST",
+    "CST_ZONE",
     "MAX_SEGMENT",
     "Packet",
     "PacketRefusedError",
@@ -49,6 +51,8 @@ MAX_SEGMENT = 1024
 
 CST = timedelta(hours=8)
 """China Standard Time offset; QN and DataTime are CST wall clock (no DST since 1991)."""
+CST_ZONE = timezone(CST, "CST")
+"""China Standard Time as a time zone, for aware datetimes."""
 
 KeyLookup = Callable[[str], bytes | None]
 """MN -> the device's 16-byte SM4 key, or ``None`` (HJ 212-2025 §6.4.3)."""

@@ -18,11 +18,11 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import cast
 
 from ecoguard.ingest.hj212.build import build_frame, encode, join_cp
-from ecoguard.ingest.hj212.codec import CST, Packet
+from ecoguard.ingest.hj212.codec import CST_ZONE, Packet
 from ecoguard.ingest.hj212.directory import Device
 
 __all__ = ["FAULTS", "FleetStats", "Logger", "make_fleet", "run_fleet"]
@@ -181,9 +181,6 @@ class Logger:
         if fault == "wrong_password":
             return encode(_replace(packet, pw="999999" if packet.pw != "999999" else "888888"))
         raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
-
-
-CST_ZONE = timezone(CST)
 
 
 def _replace(packet: Packet, **changes: object) -> Packet:
