@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ecoguard.cases.deadlines import DueStatus
 from ecoguard.cases.service import (
     CaseFilter,
+    CaseService,
     NewCase,
     StaleCaseError,
     TransitionRefusedError,
@@ -73,6 +74,10 @@ def test_finding_life_cycle_with_relapse(factory: sessionmaker[Session], tmp_pat
         assert [
             c.id for c in svc.schedule_lookbacks(fraction=1, due=dt.date(2026, 9, 30), seed=1)
         ] == [cid]
+        late = Clock(dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+        pending = CaseService(svc.session, svc.scope, clock=late)
+        assert [c.id for c in pending.search(CaseFilter(lookback_overdue=True))[0]] == [cid]
+        assert svc.search(CaseFilter(lookback_overdue=True))[1] == 0
         case = svc.act(cid, "relapse", {"opinion": "媒体曝光问题反弹"})
         assert case.state == "reopened" and case.relapse_count == 1 and case.lookback_due is None
     with as_user(factory, "urumqi") as svc:

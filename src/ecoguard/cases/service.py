@@ -105,6 +105,7 @@ class CaseFilter:
     due_soon_days: int = DUE_SOON_DAYS
     relapsed: bool = False
     lookback_scheduled: bool = False
+    lookback_overdue: bool = False
     assignee_user_id: int | None = None
     q: str | None = None
 
@@ -250,6 +251,8 @@ class CaseService:
             stmt = stmt.where(Case.lookback_due.is_not(None))
         now = self.clock()
         today, horizon = due_soon_window(now, f.due_soon_days)
+        if f.lookback_overdue:
+            stmt = stmt.where(Case.lookback_due < today)
         if f.overdue and f.due_soon:
             stmt = stmt.where(_open_states_clause(), Case.deadline <= horizon)
         elif f.overdue:

@@ -168,6 +168,7 @@ def _filter(
     days: int,
     relapsed: bool,
     q: str | None,
+    lookback_overdue: bool = False,
 ) -> CaseFilter:
     if case_type is not None and case_type not in DEFINITIONS:
         raise _usage(f"unknown case type {case_type!r}; known: {', '.join(DEFINITIONS)}")
@@ -180,6 +181,7 @@ def _filter(
         due_soon=due_soon,
         due_soon_days=days,
         relapsed=relapsed,
+        lookback_overdue=lookback_overdue,
         q=q,
     )
 
@@ -204,13 +206,18 @@ def list_cmd(
     due_soon: DueSoonOpt = False,
     days: DaysOpt = 7,
     relapsed: Annotated[bool, typer.Option("--relapsed", help="only cases that relapsed")] = False,
+    lookback_overdue: Annotated[
+        bool, typer.Option("--lookback-overdue", help="only look-back checks past their due date")
+    ] = False,
     q: Annotated[str | None, typer.Option(help="text in the title or reference")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100000)] = 1000,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option(help="write here (required for xlsx)")] = None,
 ) -> None:
     """List cases in scope, ordered by deadline."""
-    f = _filter(case_type, state, region, batch, overdue, due_soon, days, relapsed, q)
+    f = _filter(
+        case_type, state, region, batch, overdue, due_soon, days, relapsed, q, lookback_overdue
+    )
     with _service(as_user) as service:
         rows, total = service.search(f, limit=limit)
         table = [_row(service, c) for c in rows]

@@ -176,6 +176,7 @@ def list_cases(
             due_soon_days=f.due_soon_days,
             relapsed=f.relapsed,
             lookback_scheduled=f.lookback_scheduled,
+            lookback_overdue=f.lookback_overdue,
             assignee_user_id=f.assignee_user_id,
             q=f.q,
         ),

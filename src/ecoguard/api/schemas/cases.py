@@ -35,6 +35,7 @@ class CaseFilterParams(BaseModel):
     due_soon_days: int = Field(default=7, ge=0, le=366)
     relapsed: bool = Field(default=False, description="Relapsed at least once after close-out")
     lookback_scheduled: bool = False
+    lookback_overdue: bool = Field(default=False, description="Look-back check past its due date")
     assignee_user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     q: Label | None = Field(default=None, description="Text in the title or reference")
     limit: int = Field(default=100, ge=1, le=1000)
