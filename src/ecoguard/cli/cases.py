@@ -158,6 +158,21 @@ def _row(service: CaseService, case: Case) -> dict[str, Any]:
     }
 
 
+#: Columns of the terminal table (csv, json and xlsx carry every column).
+COMPACT_COLUMNS = [
+    "id",
+    "reference",
+    "region",
+    "state_label",
+    "deadline",
+    "due",
+    "assignee_unit",
+    "relapses",
+    "version",
+    "title",
+]
+
+
 def _filter(
     case_type: str | None,
     state: str | None,
@@ -221,7 +236,7 @@ def list_cmd(
     with _service(as_user) as service:
         rows, total = service.search(f, limit=limit)
         table = [_row(service, c) for c in rows]
-    columns = None if table else ["id", "reference", "state", "deadline", "due"]
+    columns = None if table and fmt is not OutputFormat.table else COMPACT_COLUMNS
     write_rows(table, fmt, columns=columns, output=output, title=f"cases ({total})")
 
 
