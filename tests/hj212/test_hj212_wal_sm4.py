@@ -36,11 +36,11 @@ def _record(i: int) -> WalRecord:
 
 
 def test_wal_round_trip_and_new_segment_per_start(tmp_path: Path) -> None:
-    wal = WriteAheadLog(tmp_path)
+    wal = WriteAheadLog(tmp_path, segment_bytes=4096)
     ids = wal.append([_record(i) for i in range(5)])
     wal.close()
     assert [i[0] for i in ids] == [1] * 5
-    again = WriteAheadLog(tmp_path)  # a restart: new segment, ids never reused
+    again = WriteAheadLog(tmp_path, segment_bytes=4096)  # a restart: new segment, ids not reused
     ids2 = again.append([_record(9)])
     again.close()
     assert ids2 == [(2, 0)]
@@ -49,15 +49,39 @@ def test_wal_round_trip_and_new_segment_per_start(tmp_path: Path) -> None:
     assert got[0][1] == _record(0)
 
 
-def test_torn_tail_is_ignored_and_reading_continues_in_next_segment(tmp_path: Path) -> None:
-    wal = WriteAheadLog(tmp_path)
-    wal.append([_record(i) for i in range(3)])
+def _tear(segment: Path, used: int, cut: int) -> None:
+    """Emulate a crash in the middle of a write: the last ``cut`` written bytes never landed."""
+    data = bytearray(segment.read_bytes())
+    data[max(0, used - cut) : used] = bytes(min(cut, used))
+    segment.write_bytes(bytes(data))
+
+
+def test_segments_are_zero_filled_and_zero_ends_the_records(tmp_path: Path) -> None:
+    wal = WriteAheadLog(tmp_path, segment_bytes=4096)
+    wal.append([_record(1)])
     wal.close()
-    segment = tmp_path / "seg-00000001.wal"
-    data = segment.read_bytes()
-    segment.write_bytes(data[:-5])  # crash in the middle of the last record
+    assert (tmp_path / "seg-00000001.wal").stat().st_size == 4096
+    assert len(list(read_records(tmp_path, (0, 0)))) == 1
+
+
+def test_a_full_segment_rolls_over(tmp_path: Path) -> None:
+    wal = WriteAheadLog(tmp_path, segment_bytes=100)  # two 43-byte records a segment
+    ids = [wal.append([_record(i)])[0] for i in range(4)]
+    wal.close()
+    assert [i[0] for i in ids] == [1, 1, 2, 2]
+    assert [r.received_at for _, _, r in read_records(tmp_path, (0, 0))] == [
+        _record(i).received_at for i in range(4)
+    ]
+
+
+def test_torn_tail_is_ignored_and_reading_continues_in_next_segment(tmp_path: Path) -> None:
+    wal = WriteAheadLog(tmp_path, segment_bytes=4096)
+    wal.append([_record(i) for i in range(3)])
+    used = wal.position[1]
+    wal.close()
+    _tear(tmp_path / "seg-00000001.wal", used, 5)  # crash in the middle of the last record
     assert len(list(read_records(tmp_path, (0, 0)))) == 2
-    wal = WriteAheadLog(tmp_path)
+    wal = WriteAheadLog(tmp_path, segment_bytes=4096)
     wal.append([_record(7)])
     wal.close()
     records = [rec for _, _, rec in read_records(tmp_path, (0, 0))]
@@ -67,7 +91,7 @@ def test_torn_tail_is_ignored_and_reading_continues_in_next_segment(tmp_path: Pa
 def test_checkpoint_and_segment_cleanup(tmp_path: Path) -> None:
     assert read_checkpoint(tmp_path) == (0, 0)
     for _ in range(3):
-        wal = WriteAheadLog(tmp_path)
+        wal = WriteAheadLog(tmp_path, segment_bytes=4096)
         wal.append([_record(1)])
         wal.close()
     write_checkpoint(tmp_path, (3, 0))
@@ -83,12 +107,11 @@ def test_any_truncation_yields_a_prefix(
     tmp_path_factory: object, raws: list[bytes], cut: int
 ) -> None:
     folder = tmp_path_factory.mktemp("wal")  # type: ignore[attr-defined]
-    wal = WriteAheadLog(folder)
+    wal = WriteAheadLog(folder, segment_bytes=16384)
     wal.append([WalRecord("R", 1.0, "p", raw, {"reason": "bad_frame"}) for raw in raws])
+    used = wal.position[1]
     wal.close()
-    segment = folder / "seg-00000001.wal"
-    data = segment.read_bytes()
-    segment.write_bytes(data[: max(0, len(data) - cut)])
+    _tear(folder / "seg-00000001.wal", used, cut)
     got = [rec.raw for _, _, rec in read_records(folder, (0, 0))]
     assert got == raws[: len(got)]
 

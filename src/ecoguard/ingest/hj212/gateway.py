@@ -46,7 +46,13 @@ from ecoguard.ingest.hj212.directory import (
 from ecoguard.ingest.hj212.factors import ANSWER_CNS, HEARTBEAT_CNS
 from ecoguard.ingest.hj212.frame import Framer, Junk
 from ecoguard.ingest.hj212.metrics import Counter, Gauge, Histogram, Registry, serve_metrics
-from ecoguard.ingest.hj212.wal import WalRecord, WriteAheadLog, read_checkpoint, segments
+from ecoguard.ingest.hj212.wal import (
+    SEGMENT_BYTES,
+    WalRecord,
+    WriteAheadLog,
+    read_checkpoint,
+    segments,
+)
 
 __all__ = ["Gateway", "GatewayConfig", "answer_frame", "main", "serve_forever"]
 
@@ -90,6 +96,8 @@ class GatewayConfig:
     registry_interval : float
         With a registry directory: every this many seconds, reload devices and write back
         ``last_seen`` / ``connection_state`` [s].
+    wal_segment_bytes : int
+        Size of the zero-filled WAL segments.
     fsync : bool
         ``False`` only to measure the floor without durability.
     """
@@ -108,6 +116,7 @@ class GatewayConfig:
     fsync: bool = True
     max_queue: int = 20_000
     registry_interval: float = 30.0
+    wal_segment_bytes: int = SEGMENT_BYTES
 
 
 def answer_frame(packet: Packet, cn: str, cp: str = "") -> bytes:
@@ -291,7 +300,9 @@ class Gateway:
         """Open the WAL, start the mover, listen."""
         loop = asyncio.get_running_loop()
         self.state_folder.mkdir(parents=True, exist_ok=True)
-        self._wal = WriteAheadLog(self.wal_folder, fsync=self.config.fsync)
+        self._wal = WriteAheadLog(
+            self.wal_folder, fsync=self.config.fsync, segment_bytes=self.config.wal_segment_bytes
+        )
         self._running = True
         if self.config.mover:
             self._start_mover()
@@ -611,14 +622,18 @@ class Gateway:
         tmp.replace(self.state_folder / "devices.json")
 
     def backlog_bytes(self) -> float:
-        """WAL bytes after the mover's checkpoint."""
+        """WAL bytes written and not yet moved (older segments counted whole)."""
         checkpoint = read_checkpoint(self.wal_folder)
+        active = self._wal.position if self._wal is not None else (0, 0)
         total = 0
         for number in segments(self.wal_folder):
-            if number < checkpoint[0]:
+            if number < checkpoint[0] or number > active[0]:
                 continue
-            size = (self.wal_folder / f"seg-{number:08d}.wal").stat().st_size
-            total += size - (checkpoint[1] if number == checkpoint[0] else 0)
+            if number == active[0]:
+                used = active[1]
+            else:
+                used = (self.wal_folder / f"seg-{number:08d}.wal").stat().st_size
+            total += max(0, used - (checkpoint[1] if number == checkpoint[0] else 0))
         return float(total)
 
 

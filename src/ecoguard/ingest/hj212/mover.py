@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--devices", type=Path)
     parser.add_argument("--registry")
     parser.add_argument("--interval", type=float, default=5.0)
-    parser.add_argument("--nice", type=int, default=10, help="lower the mover's CPU priority")
+    parser.add_argument("--nice", type=int, default=19, help="lower the mover's CPU priority")
     parser.add_argument("--parent", type=int)
     parser.add_argument("--once", action="store_true")
     args = parser.parse_args(argv)

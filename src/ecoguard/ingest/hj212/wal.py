@@ -6,13 +6,15 @@ Layout under the WAL folder::
     checkpoint         "<segment> <offset>": everything before it is in the time-series store
     mover.lock         held by the process moving records to the store
 
-A record on disk is ``u32 length | u32 crc32(payload) | payload`` (little-endian), and the
+A record on disk is ``u32 length | u32 crc32(payload) | payload`` (little-endian; a zero
+length marks the unused, zero-filled rest of a segment), and the
 payload is ``kind | received_at (f64, Unix s) | u8 peer length | peer | u16 meta length | meta |
 raw frame``. ``kind`` is ``P`` (accepted packet) or ``R`` (refused bytes, kept as quarantine
 with the refusal as JSON ``meta``).
 
 Group commit: :meth:`WriteAheadLog.append` writes a whole batch with one ``write`` and one
-``fsync``; the gateway answers the packets of a batch only after it returns.
+``fdatasync`` into a zero-filled segment; the gateway answers the packets of a batch only after
+it returns.
 
 Every process start opens a **new** segment, so a record's id ``(segment, offset)`` is never
 reused, even if a power loss dropped an unsynced tail of an older segment after the mover had
@@ -30,15 +32,15 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = ["RecordId", "WalRecord", "WriteAheadLog", "read_checkpoint", "read_records"]
 
 _HEAD = struct.Struct("<II")
 _FIXED = struct.Struct("<cdB")
 _META = struct.Struct("<H")
-SEGMENT_BYTES = 64 * 1024 * 1024
-"""Roll over to a new segment past this size."""
+SEGMENT_BYTES = 16 * 1024 * 1024
+"""Size of a (zero-filled) segment."""
 
 RecordId = tuple[int, int]
 """(segment number, byte offset of the record in the segment)."""
@@ -157,6 +159,8 @@ def read_records(
         offset = 0
         while offset + _HEAD.size <= len(data):
             length, crc = _HEAD.unpack_from(data, offset)
+            if length == 0:
+                break  # the zero-filled rest of the segment
             end = offset + _HEAD.size + length
             payload = data[offset + _HEAD.size : end]
             if end > len(data) or zlib.crc32(payload) != crc:
@@ -171,7 +175,12 @@ def read_records(
 
 
 class WriteAheadLog:
-    """The appending side: one open segment, group commit with one fsync per batch.
+    """The appending side: one open segment, group commit with one ``fdatasync`` per batch.
+
+    Segments are zero-filled to ``segment_bytes`` when they are opened (as database WALs do), so
+    that appending never changes a file's size: the ``fdatasync`` of a batch then flushes only
+    the batch's pages instead of forcing an ext4 journal commit that would also flush every other
+    process's dirty data (the mover's Parquet files). A zero length ends a segment's records.
 
     Parameters
     ----------
@@ -179,19 +188,40 @@ class WriteAheadLog:
         WAL folder (created if missing).
     fsync : bool
         ``False`` only for measurements of the floor without durability.
+    segment_bytes : int
+        Size of a segment; a batch that does not fit goes to a new one.
     """
 
-    def __init__(self, folder: Path, *, fsync: bool = True) -> None:
+    def __init__(
+        self, folder: Path, *, fsync: bool = True, segment_bytes: int = SEGMENT_BYTES
+    ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._fsync = fsync
+        self._segment_bytes = segment_bytes
+        for stale in self.folder.glob("seg-*.tmp"):  # a crash while zero-filling
+            stale.unlink()
         existing = segments(self.folder)
         self._number = (existing[-1] if existing else 0) + 1
-        self._file = open(_segment_path(self.folder, self._number), "ab")  # noqa: SIM115
-        _fsync_dir(self.folder)
+        self._file = self._open_segment(self._number)
         self._offset = 0
         self.appended = 0
         self.batches = 0
+
+    def _open_segment(self, number: int) -> BinaryIO:
+        path = _segment_path(self.folder, number)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            zeros = bytes(1 << 20)
+            left = self._segment_bytes
+            while left > 0:
+                f.write(zeros[: min(left, len(zeros))])
+                left -= len(zeros)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)  # a segment appears whole: readers never see a half-filled one
+        _fsync_dir(self.folder)
+        return path.open("r+b")
 
     @property
     def position(self) -> RecordId:
@@ -199,27 +229,26 @@ class WriteAheadLog:
         return (self._number, self._offset)
 
     def append(self, records: Sequence[WalRecord]) -> list[RecordId]:
-        """Write ``records`` as one batch and make them durable (one ``fsync``).
+        """Write ``records`` as one batch and make them durable (one ``fdatasync``).
 
         Returns
         -------
         list of RecordId
             The id of each record, in order.
         """
-        if self._offset >= SEGMENT_BYTES:
+        blobs = [record.encode() for record in records]
+        size = sum(map(len, blobs))
+        if self._offset and self._offset + size > self._segment_bytes:
             self._roll()
         ids = []
-        chunks = []
         offset = self._offset
-        for record in records:
-            blob = record.encode()
+        for blob in blobs:
             ids.append((self._number, offset))
             offset += len(blob)
-            chunks.append(blob)
-        self._file.write(b"".join(chunks))
+        self._file.write(b"".join(blobs))
         self._file.flush()
         if self._fsync:
-            os.fsync(self._file.fileno())
+            os.fdatasync(self._file.fileno())
         self._offset = offset
         self.appended += len(records)
         self.batches += 1
@@ -228,8 +257,7 @@ class WriteAheadLog:
     def _roll(self) -> None:
         self._file.close()
         self._number += 1
-        self._file = open(_segment_path(self.folder, self._number), "ab")  # noqa: SIM115
-        _fsync_dir(self.folder)
+        self._file = self._open_segment(self._number)
         self._offset = 0
 
     def close(self) -> None:
