@@ -11,6 +11,10 @@ Usage::
     .venv/bin/python scripts/screenshots.py                 # all screenshots
     .venv/bin/python scripts/screenshots.py --bench 10      # + 10 timed loads of the overview
     .venv/bin/python scripts/screenshots.py --base-url http://127.0.0.1:8000 --bench 5
+    .venv/bin/python scripts/screenshots.py --only more --bench-pages 5   # water, zoning, ...
+
+The home it seeds also holds the demo cases (``ecoguard cases demo``) and the demo water
+sections with the last two months of generated readings and the same months a year earlier.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import json
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -32,8 +37,10 @@ sys.path.insert(0, str(REPO / "tests" / "web"))
 from liveserver import (  # noqa: E402
     CHROMIUM_ARGS,
     PASSWORDS,
+    ecoguard_command,
     find_chromium,
     seed_demo,
+    server_env,
     sign_in,
     start_server,
     why_not_runnable,
@@ -42,6 +49,29 @@ from liveserver import (  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
 WIDTH = 1440
+
+#: Demo water: sections, readings of the last two months and of the same months a year earlier.
+WATER_SEED = """
+import datetime as dt
+from ecoguard.cli.registry_access import registry_session
+from ecoguard.config import get_settings
+from ecoguard.demo.water import install_demo_water
+from ecoguard.timeseries.store import TimeseriesStore
+
+store = TimeseriesStore(get_settings().timeseries_root)
+last = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() - dt.timedelta(days=1)
+first = (last.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+with registry_session(actor="demo") as session:
+    year_before = (first.replace(year=first.year - 1), last.replace(year=last.year - 1))
+    for a, b in (year_before, (first, last)):
+        install_demo_water(session, store, a, b)
+"""
+
+
+def seed_more(home: Path) -> None:
+    """Demo cases and demo water data on top of ``ecoguard demo``."""
+    for cmd in ([*ecoguard_command(), "cases", "demo"], [sys.executable, "-c", WATER_SEED]):
+        subprocess.run(cmd, env=server_env(home), check=True, capture_output=True, timeout=900)  # noqa: S603
 
 
 def token(base_url: str, username: str) -> str:
@@ -146,6 +176,99 @@ def screenshots(browser: Any, base_url: str, tmp: Path) -> None:
     ctx.close()
 
 
+def screenshots_more(browser: Any, base_url: str) -> None:
+    """Water, zoning, cases and devices as the provincial analyst and the Urumqi officer."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    ctx = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    sign_in(page, base_url, "analyst", "/water/overview")
+    page.wait_for_selector("[data-test=water-series][data-count]:not([data-count=''])")
+    settle(page, 1500)
+    shoot(page, "11-water-province")
+
+    page.goto(base_url + "/zoning/screen")
+    page.wait_for_selector("[data-test=zoning-map] svg")
+    page.click("[data-test=zoning-mode-polygon]")
+    page.fill("[data-test=zoning-paste]", "87.45,43.30\n87.55,43.30\n87.55,43.40\n87.45,43.40")
+    page.click("[data-test=zoning-paste-apply]")
+    page.fill("[data-test=zoning-name]", "示例化工项目")
+    page.fill("[data-test=zoning-industry]", "C2614")
+    page.click("[data-test=zoning-flag-lianggao]")
+    page.click("[data-test=zoning-screen]")
+    page.wait_for_selector("[data-test=zoning-verdict]")
+    settle(page, 1500)
+    shoot(page, "12-zoning-verdict")
+
+    page.goto(base_url + "/cases")
+    page.wait_for_selector("[data-test=cases-table] .el-table__row")
+    settle(page)
+    shoot(page, "13-cases-list")
+    page.goto(base_url + "/cases?tab=map")
+    page.wait_for_selector("[data-test=clue-map] svg")
+    settle(page, 1500)
+    shoot(page, "14-clue-map", full=False)
+    ctx.close()
+
+    ctx = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    sign_in(page, base_url, "urumqi", "/cases")
+    page.wait_for_selector("[data-test=cases-table] .el-table__row")
+    page.locator("[data-test^=case-link-]").first.click()
+    page.wait_for_selector("[data-test=case-timeline]")
+    settle(page)
+    shoot(page, "15-case-detail-prefecture")
+    page.goto(base_url + "/devices")
+    page.wait_for_selector("[data-test=devices-table] .el-table__row")
+    settle(page)
+    shoot(page, "16-devices-prefecture")
+    page.goto(base_url + "/water/overview")
+    page.wait_for_selector("[data-test=water-series][data-count]:not([data-count=''])")
+    settle(page, 1500)
+    shoot(page, "17-water-prefecture")
+    page.goto(base_url + "/zoning/screen")
+    page.wait_for_selector("[data-test=zoning-map] svg")
+    page.click("[data-test=lang-switch] [data-locale=en]")
+    page.fill("[data-test=zoning-paste]", "87.62,43.83")
+    page.click("[data-test=zoning-paste-apply]")
+    page.fill("[data-test=zoning-industry]", "C2511")
+    page.click("[data-test=zoning-screen]")
+    page.wait_for_selector("[data-test=zoning-verdict]")
+    settle(page, 1500)
+    shoot(page, "18-zoning-english")
+    ctx.close()
+
+
+#: The new pages and what says each is complete (all sections loaded).
+PAGES = {
+    "/water/overview": "[data-test=water-series][data-count]:not([data-count='']) svg",
+    "/zoning/screen": "[data-test=zoning-map] svg",
+    "/cases": "[data-test=cases-table] .el-table__row",
+    "/devices": "[data-test=devices-table] .el-table__row",
+}
+
+
+def bench_pages(browser: Any, base_url: str, runs: int) -> dict[str, Any]:
+    """Cold loads (fresh context, token in session storage) of the water, zoning, case and device
+    pages by the provincial analyst, until their data is drawn; medians in ms from navigation."""
+    tok = token(base_url, "analyst")
+    out: dict[str, Any] = {"runs": runs}
+    for path, ready in PAGES.items():
+        times: list[float] = []
+        for run in range(runs + 1):  # the first run warms the server, not counted
+            ctx = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="zh-CN")
+            ctx.add_init_script(f"sessionStorage.setItem('ecoguard.token', {json.dumps(tok)})")
+            page = ctx.new_page()
+            page.goto(base_url + path)
+            page.wait_for_selector(ready, timeout=120_000)
+            ms = page.evaluate("() => performance.now()")
+            ctx.close()
+            if run:
+                times.append(ms)
+        out[f"{path} ready ms"] = round(statistics.median(times), 1)
+        out[f"{path} ready ms (min-max)"] = f"{min(times):.0f}-{max(times):.0f}"
+    return out
+
+
 def bench(browser: Any, base_url: str, runs: int) -> dict[str, Any]:
     """Cold loads of /air/overview by a signed-in provincial analyst (fresh context each run:
     empty cache, token already in the tab's session storage). Times are from navigation start."""
@@ -215,6 +338,19 @@ def main() -> int:
     ap.add_argument(
         "--bench", type=int, default=0, metavar="N", help="time N cold loads of the overview"
     )
+    ap.add_argument(
+        "--bench-pages",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time N cold loads of the water, zoning, case and device pages",
+    )
+    ap.add_argument(
+        "--only",
+        choices=["all", "air", "more"],
+        default="all",
+        help="air: the air and registry pages; more: water, zoning, cases, devices",
+    )
     ap.add_argument("--no-screenshots", action="store_true")
     args = ap.parse_args()
 
@@ -231,6 +367,7 @@ def main() -> int:
         if not base_url:
             print("seeding the demo province ...")
             seed_demo(tmp / "home")
+            seed_more(tmp / "home")
             server = start_server(tmp / "home")
             base_url = server.base_url
             print(f"ecoguard serve at {base_url} (up in {server.started_in:.1f} s)")
@@ -243,9 +380,16 @@ def main() -> int:
                         result["chromium"] = browser.version
                         result["machine"] = f"{platform.machine()}, {platform.system()}"
                         print(json.dumps(result, indent=2))
+                    if args.bench_pages:
+                        print(
+                            json.dumps(bench_pages(browser, base_url, args.bench_pages), indent=2)
+                        )
                     if not args.no_screenshots:
                         print("screenshots:")
-                        screenshots(browser, base_url, tmp)
+                        if args.only in ("all", "air"):
+                            screenshots(browser, base_url, tmp)
+                        if args.only in ("all", "more"):
+                            screenshots_more(browser, base_url)
                 finally:
                     browser.close()
         finally:
