@@ -20,6 +20,14 @@ URUMQI, KARAMAY = "650100", "650200"
 #: 2026-03-20 10:00 CST
 NOW = dt.datetime(2026, 3, 20, 2, 0, tzinfo=dt.UTC)
 
+#: A close-out payload: notice 2026-03-20..26 on the provincial government's site, closed 03-28.
+NOTICE = {
+    "public_notice": "省政府网站",
+    "notice_from": "2026-03-20",
+    "notice_to": "2026-03-26",
+    "closed_on": "2026-03-28",
+}
+
 PLAN = {
     "targets": ["完成整改"],
     "measures": ["拆除违建", "生态修复"],

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import shapely
 from api_harness import Api
-from helpers import KARAMAY, PLAN, URUMQI, new_finding, service
+from helpers import KARAMAY, NOTICE, PLAN, URUMQI, new_finding, service
 from openpyxl import load_workbook
 from test_imports_exports import findings_xlsx, write_vector
 
@@ -190,7 +190,7 @@ def test_full_flow_over_http(api: Api) -> None:
         f"{url}/transitions",
         json={
             "transition": "close_out",
-            "payload": {"public_notice": "公示", "closed_on": "2026-03-28"},
+            "payload": NOTICE,
         },
         headers=analyst,
     )
@@ -245,6 +245,8 @@ def test_list_filters_and_types(api: Api) -> None:
     accept = next(t for t in types["inspection_finding"]["transitions"] if t["name"] == "accept")
     assert accept["roles"] == ["administrator", "provincial_analyst"]
     assert "other_role_than_completer" in accept["guards"]
+    close = next(t for t in types["inspection_finding"]["transitions"] if t["name"] == "close_out")
+    assert close["date_order"] == [["notice_from", "notice_to"], ["notice_to", "closed_on"]]
     spec = api.client.get("/api/v1/openapi.json").json()
     assert "/api/v1/cases/{case_id}/transitions" in spec["paths"]
     assert api.client.get("/api/v1/cases").status_code == 401

@@ -126,6 +126,27 @@ def test_cli_life_cycle(home: Path, tmp_path: Path) -> None:
         "--set",
         "public_notice=政府网站公示",
         "--set",
+        "notice_from=2026-03-20",
+        "--set",
+        "notice_to=2026-03-19",
+        "--set",
+        "closed_on=2026-03-28",
+    )
+    assert r.exit_code == 1 and "'notice_from' (2026-03-20) may not be later" in r.stderr
+    r = run(
+        "cases",
+        "act",
+        "G3-01",
+        "close_out",
+        "--as",
+        "analyst",
+        "--set",
+        "public_notice=政府网站公示",
+        "--set",
+        "notice_from=2026-03-20",
+        "--set",
+        "notice_to=2026-03-26",
+        "--set",
         "closed_on=2026-03-28",
     )
     assert r.exit_code == 0, r.stderr

@@ -169,7 +169,12 @@ def test_dates_booleans_and_lists_are_parsed() -> None:
 
 def test_close_out_needs_evidence_and_acceptance() -> None:
     d = INSPECTION_FINDING
-    payload = {"public_notice": "省政府网站 2026-04-01 至 04-07", "closed_on": "2026-04-10"}
+    payload = {
+        "public_notice": "省政府网站",
+        "notice_from": "2026-04-01",
+        "notice_to": "2026-04-07",
+        "closed_on": "2026-04-10",
+    }
     bare = CaseFacts("accepted", evidence_unique=0, accepted=False)
     decision = check(d, bare, "close_out", actor(Role.provincial_analyst), payload)
     messages = decision.explain()
@@ -303,3 +308,17 @@ def test_random_walks_never_close_without_evidence_and_acceptance(
         facts = _apply(facts, dict(result.changes), dict(result.details_update))
         assert facts.state in d.states
     assert facts.relapse_count == relapses
+
+
+def test_close_out_follows_the_public_notice() -> None:
+    d = INSPECTION_FINDING
+    ok = CaseFacts("accepted", evidence_unique=1, accepted=True)
+    base = {"public_notice": "网站", "notice_from": "2026-04-01", "notice_to": "2026-04-07"}
+    early = check(
+        d, ok, "close_out", actor(Role.provincial_analyst), {**base, "closed_on": "2026-04-06"}
+    )
+    assert [r.field for r in early.refusals] == ["closed_on"]
+    assert "'notice_to' (2026-04-07) may not be later than 'closed_on'" in early.explain()
+    reversed_ = {**base, "notice_from": "2026-04-08", "closed_on": "2026-04-10"}
+    bad = check(d, ok, "close_out", actor(Role.provincial_analyst), reversed_)
+    assert [r.field for r in bad.refusals] == ["notice_to"]

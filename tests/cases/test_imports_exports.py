@@ -13,7 +13,7 @@ import numpy as np
 import pyogrio.raw
 import pytest
 import shapely
-from helpers import PLAN, Clock, as_user
+from helpers import NOTICE, PLAN, Clock, as_user
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -274,7 +274,7 @@ def test_progress_table_and_disclosure_list(factory: sessionmaker[Session], tmp_
         svc.act(ids["G3-01"], "complete", {"summary": "已回填并复绿"})
     with as_user(factory, "analyst") as svc:
         svc.act(ids["G3-01"], "accept", {"opinion": "同意", "accepted_on": "2026-03-20"})
-        svc.act(ids["G3-01"], "close_out", {"public_notice": "公示7天", "closed_on": "2026-03-28"})
+        svc.act(ids["G3-01"], "close_out", NOTICE)
     with as_user(factory, "analyst", clock=Clock(AFTER)) as svc:
         cases = svc.search(CaseFilter(case_type="inspection_finding"))[0]
         rows = progress_rows(cases, AFTER, {"650100": "乌鲁木齐市"})

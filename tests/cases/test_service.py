@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import KARAMAY, PLAN, Clock, as_user, new_finding, service
+from helpers import KARAMAY, NOTICE, PLAN, Clock, as_user, new_finding, service
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,11 +65,9 @@ def test_finding_life_cycle_with_relapse(factory: sessionmaker[Session], tmp_pat
             svc.act(cid, "accept", {"opinion": "同意", "accepted_on": "2026-03-25"})
     with as_user(factory, "analyst") as svc:
         with pytest.raises(TransitionRefusedError, match="not allowed from state 'completed'"):
-            svc.act(cid, "close_out", {"public_notice": "x", "closed_on": "2026-03-28"})
+            svc.act(cid, "close_out", NOTICE)
         svc.act(cid, "accept", {"opinion": "同意", "accepted_on": "2026-03-25"})
-        case = svc.act(
-            cid, "close_out", {"public_notice": "省政府网站公示7天", "closed_on": "2026-03-28"}
-        )
+        case = svc.act(cid, "close_out", NOTICE)
         assert case.state == "closed" and case.accepted
         assert [
             c.id for c in svc.schedule_lookbacks(fraction=1, due=dt.date(2026, 9, 30), seed=1)

@@ -106,6 +106,9 @@ class Transition:
         Conditions on the case that must hold.
     effects : tuple of Effect
         Changes to the case besides its state.
+    date_order : tuple of (str, str)
+        Pairs of date fields where the first may not be later than the second (e.g. the
+        public-notice period ends before the close-out date).
     """
 
     name: str
@@ -116,6 +119,7 @@ class Transition:
     fields: tuple[FieldSpec, ...] = ()
     guards: tuple[Guard, ...] = ()
     effects: tuple[Effect, ...] = ()
+    date_order: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,11 +263,16 @@ INSPECTION_FINDING: Final = CaseDefinition(
             "closed",
             REVIEWERS,
             fields=(
-                FieldSpec("public_notice", FieldKind.text, "公示情况（媒体、起止日期）"),
+                FieldSpec("public_notice", FieldKind.text, "公示媒体（如政府网站、报纸）"),
+                FieldSpec("notice_from", FieldKind.date, "公示开始日期"),
+                FieldSpec("notice_to", FieldKind.date, "公示结束日期"),
                 FieldSpec("closed_on", FieldKind.date, "销号日期"),
             ),
             guards=(Guard.evidence, Guard.accepted),
             effects=(Effect.store_fields,),
+            # close-out follows a public notice that has ended ("区级验收 → 媒体公示 → 销号",
+            # reference/governance.md §3.3)
+            date_order=(("notice_from", "notice_to"), ("notice_to", "closed_on")),
         ),
         Transition(
             "schedule_lookback",

@@ -76,7 +76,12 @@ def _finding_payload(name: str, deadline: dt.date, today: dt.date) -> dict[str, 
         "report_progress": {"progress": "按计划推进（示例）", "percent_done": 60},
         "complete": {"summary": "已完成整改（示例）"},
         "accept": {"opinion": "同意通过验收（示例）", "accepted_on": today.isoformat()},
-        "close_out": {"public_notice": "示例：门户网站公示 7 日", "closed_on": today.isoformat()},
+        "close_out": {
+            "public_notice": "示例：门户网站",
+            "notice_from": (today - dt.timedelta(days=7)).isoformat(),
+            "notice_to": (today - dt.timedelta(days=1)).isoformat(),
+            "closed_on": today.isoformat(),
+        },
         "relapse": {"opinion": "回头看发现问题反弹（示例）"},
     }
     return payloads[name]

@@ -286,6 +286,16 @@ def check(
         )
     parsed, field_refusals = parse_payload(transition, payload)
     refusals += field_refusals
+    for first, second in transition.date_order:
+        if first in parsed and second in parsed and parsed[first] > parsed[second]:
+            refusals.append(
+                Refusal(
+                    RefusalRule.field,
+                    f"{first!r} ({parsed[first]}) may not be later than {second!r} "
+                    f"({parsed[second]})",
+                    second,
+                )
+            )
     for guard in transition.guards:
         reason = _guard_refusal(guard, facts, actor)
         if reason is not None:

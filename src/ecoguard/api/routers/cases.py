@@ -148,6 +148,7 @@ def case_types() -> list[CaseTypeInfo]:
                     roles=sorted(r.value for r in t.roles),
                     fields=_fields(t.fields),
                     guards=[g.value for g in t.guards],
+                    date_order=list(t.date_order),
                 )
                 for t in d.transitions
             ],

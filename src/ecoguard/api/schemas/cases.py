@@ -215,6 +215,9 @@ class TransitionInfo(BaseModel):
     roles: list[str]
     fields: list[FieldInfo]
     guards: list[str]
+    date_order: list[tuple[str, str]] = Field(
+        description="Pairs of date fields: the first may not be later than the second"
+    )
 
 
 class RowProblem(BaseModel):
