@@ -24,12 +24,14 @@ length/CRC and ignored; it was never acknowledged.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -203,14 +205,16 @@ class WriteAheadLog:
             stale.unlink()
         existing = segments(self.folder)
         self._number = (existing[-1] if existing else 0) + 1
-        self._file = self._open_segment(self._number)
+        self._preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-prepare")
+        self._file = self._install(self._zero_filled(self._number), self._number)
+        self._next = self._preparer.submit(self._zero_filled, self._number + 1)
         self._offset = 0
         self.appended = 0
         self.batches = 0
 
-    def _open_segment(self, number: int) -> BinaryIO:
-        path = _segment_path(self.folder, number)
-        tmp = path.with_suffix(".tmp")
+    def _zero_filled(self, number: int) -> Path:
+        """Write a zero-filled ``seg-N.tmp`` (in the background for the next segment)."""
+        tmp = _segment_path(self.folder, number).with_suffix(".tmp")
         with tmp.open("wb") as f:
             zeros = bytes(1 << 20)
             left = self._segment_bytes
@@ -219,6 +223,10 @@ class WriteAheadLog:
                 left -= len(zeros)
             f.flush()
             os.fsync(f.fileno())
+        return tmp
+
+    def _install(self, tmp: Path, number: int) -> BinaryIO:
+        path = _segment_path(self.folder, number)
         tmp.replace(path)  # a segment appears whole: readers never see a half-filled one
         _fsync_dir(self.folder)
         return path.open("r+b")
@@ -255,14 +263,19 @@ class WriteAheadLog:
         return ids
 
     def _roll(self) -> None:
+        """Switch to the next segment, zero-filled in the background meanwhile (no stall)."""
         self._file.close()
         self._number += 1
-        self._file = self._open_segment(self._number)
+        self._file = self._install(self._next.result(), self._number)
+        self._next = self._preparer.submit(self._zero_filled, self._number + 1)
         self._offset = 0
 
     def close(self) -> None:
-        """Close the open segment."""
+        """Close the open segment; drop the prepared next one."""
         self._file.close()
+        with contextlib.suppress(OSError):
+            self._next.result().unlink()
+        self._preparer.shutdown(wait=True)
 
 
 class MoverLock:
