@@ -79,7 +79,15 @@ def city_index(session: Session) -> dict[str, str]:
     for adcode, name in session.execute(stmt):
         for key in _city_keys(name):
             found.setdefault(key, set()).add(adcode)
-    return {key: next(iter(codes)) for key, codes in found.items() if len(codes) == 1}
+    # A municipality (北京市 110000) is registered both as a province and as its prefecture-level
+    # city (北京市 110100): the station belongs to the prefecture-level one.
+    index = {}
+    for key, codes in found.items():
+        prefectures = {c for c in codes if not c.endswith("0000")}
+        chosen = codes if len(codes) == 1 else prefectures
+        if len(chosen) == 1:
+            index[key] = next(iter(chosen))
+    return index
 
 
 def _coordinate(value: Any) -> float | None:
