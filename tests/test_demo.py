@@ -21,10 +21,12 @@ def test_demo_fills_a_fresh_home_once(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "24 new air stations" in first.output
     assert "1,152 new in air_station_hourly" in first.output  # 24 stations x 48 hours
     assert "water: 24 new sections" in first.output
+    assert "cases: 6 new inspection findings, 5 new clues" in first.output
     second = runner.invoke(app, ["demo", "--from", "2026-01-10", "--to", "2026-01-11"])
     assert second.exit_code == 0, second.output
     assert "0 new air stations" in second.output and " 0 new in air_station_hourly" in second.output
     assert "water: 0 new sections, 0 new readings" in second.output
+    assert "cases: 0 new inspection findings, 0 new clues" in second.output
     aqi = runner.invoke(
         app,
         [

@@ -8,13 +8,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.panel import Panel
+from sqlalchemy import select
 
 from ecoguard.air.imports import AIR_HOURLY_TABLE, store_air_hourly
+from ecoguard.cases.deadlines import cst_date
+from ecoguard.cases.demo import seed_cases
+from ecoguard.cases.service import CaseService
 from ecoguard.cli.registry_access import registry_session
 from ecoguard.config import get_settings
 from ecoguard.demo.air import demo_station_rows, generate_air_hours
 from ecoguard.demo.water import install_demo_water
+from ecoguard.registry.base import utcnow
 from ecoguard.registry.demo import DEMO_PROVINCE, seed_demo
+from ecoguard.registry.models import User
+from ecoguard.registry.scope import scope_for_user
 from ecoguard.registry.stations import upsert_air_stations
 from ecoguard.timeseries.store import TimeseriesStore
 from ecoguard.zoning.demo import registry_prefectures
@@ -69,6 +76,20 @@ def demo(
     ):
         water = install_demo_water(session, store, first, last)
     _out.print(f"water: {water.sections_created} new sections, {water.inserted:,} new readings")
+
+    with (
+        _out.status("cases: inspection findings and red-line clues"),
+        registry_session(actor="demo") as session,
+    ):
+        users = {u.username: u for u in session.scalars(select(User))}
+        attachments = settings.home / "attachments"
+
+        def as_user(name: str) -> CaseService:
+            scope = scope_for_user(session, users[name])
+            return CaseService(session, scope, attachments_root=attachments)
+
+        cases = seed_cases(as_user, cst_date(utcnow()))
+    _out.print(f"cases: {cases.findings} new inspection findings, {cases.clues} new clues")
 
     zoning = ZoningService.from_settings()
     if all(entry["versions"] == 0 for entry in zoning.status().values()):
