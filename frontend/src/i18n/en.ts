@@ -201,7 +201,7 @@ const en: Messages = {
     industry: 'Industry code (GB/T 4754)',
     capacity: 'Capacity',
     flags: 'Tags',
-    lianggao: 'High energy use, high emission (两高)',
+    lianggao: '两高 (energy-, emission-intensive)',
     otherFlags: 'Other tags, comma separated',
     emissions: 'Expected emissions (t/a)',
     screen: 'Screen',
