@@ -45,16 +45,16 @@ def test_interval_of_each_data_type(
         end,
     )
     assert row["avg"] == 20.5 and row["flag"] == "N" and row["site"] == "outlet:7"
-    assert row["month"] == "2016-08"
+    assert row["day"] == "2016-08-01"
     assert packets.num_rows == 1 and refusals.num_rows == 0
 
 
-def test_month_partition_follows_china_standard_time() -> None:
+def test_day_partition_follows_china_standard_time() -> None:
     record = WalRecord("P", 1.0, "peer", encode(_packet("2061", "20160801003000"))[:-2])
     readings, _, _ = tables_for([((1, 0), record)], lambda mn: None)
     (row,) = readings.to_pylist()
     assert row["data_time_utc"] == datetime(2016, 7, 31, 16, 30, tzinfo=UTC)
-    assert row["month"] == "2016-08"  # still August in Beijing
+    assert row["day"] == "2016-08-01"  # already 1 August in Beijing
 
 
 def test_split_packet_parts_decode_on_their_own() -> None:

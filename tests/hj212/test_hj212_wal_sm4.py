@@ -102,7 +102,7 @@ def test_checkpoint_and_segment_cleanup(tmp_path: Path) -> None:
 
 
 @given(st.lists(st.binary(max_size=300), min_size=1, max_size=20), st.integers(0, 400))
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)  # timing varies on shared CI cores
 def test_any_truncation_yields_a_prefix(
     tmp_path_factory: object, raws: list[bytes], cut: int
 ) -> None:

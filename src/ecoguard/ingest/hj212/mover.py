@@ -83,11 +83,11 @@ def move_once(
         return MoveResult(0, 0, 0, 0)
     readings, packets, refusals = tables_for(batch, lookup)
     if readings.num_rows:
-        sink.upsert(READINGS_TABLE, readings, keys=READINGS_KEYS, partition_by=("month",))
+        sink.upsert(READINGS_TABLE, readings, keys=READINGS_KEYS, partition_by=("day",))
     if packets.num_rows:
-        sink.upsert(PACKETS_TABLE, packets, keys=RECORD_KEYS, partition_by=("month",))
+        sink.upsert(PACKETS_TABLE, packets, keys=RECORD_KEYS, partition_by=("day",))
     if refusals.num_rows:
-        sink.upsert(REFUSALS_TABLE, refusals, keys=RECORD_KEYS, partition_by=("month",))
+        sink.upsert(REFUSALS_TABLE, refusals, keys=RECORD_KEYS, partition_by=("day",))
     write_checkpoint(wal_folder, end)
     delete_moved_segments(wal_folder, end)
     return MoveResult(len(batch), readings.num_rows, packets.num_rows, refusals.num_rows)

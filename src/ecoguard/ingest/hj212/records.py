@@ -4,11 +4,13 @@ Tables (all keyed, so replays and re-uploads insert nothing twice):
 
 ``source_readings``
     One row per device, parameter, data type and period: keys ``mn, parameter, data_type,
-    data_time_utc, month``. ``data_time_utc`` is the **start** of the interval (HJ 212-2017
+    data_time_utc, day``. ``data_time_utc`` is the **start** of the interval (HJ 212-2017
     Table 4: DataTime starts the period for 2051/2061/2031; it is the sampling instant for 2011,
     whose interval is empty). ``interval_end_utc`` is the end: +minute interval (device's
     ``MinInterval``, default 10 min) for ``min``, +1 h for ``hour``, +1 day for ``day``.
-    DataTime is China Standard Time (UTC+8). ``month`` (``YYYY-MM`` in CST) partitions the table.
+    DataTime is China Standard Time (UTC+8). ``day`` (``YYYY-MM-DD`` in CST) partitions the table:
+    a keyed upsert (Delta MERGE) reads the partitions it touches, and at gateway rates a month
+    is too much to read every round.
     The first row stored for a key wins: a re-upload (补传, RF=1) of a stored period is a
     duplicate.
 ``gateway_packets``
@@ -41,10 +43,10 @@ __all__ = [
 ]
 
 READINGS_TABLE: Final = "source_readings"
-READINGS_KEYS: Final = ("mn", "parameter", "data_type", "data_time_utc", "month")
+READINGS_KEYS: Final = ("mn", "parameter", "data_type", "data_time_utc", "day")
 PACKETS_TABLE: Final = "gateway_packets"
 REFUSALS_TABLE: Final = "gateway_refusals"
-RECORD_KEYS: Final = ("record_id", "month")
+RECORD_KEYS: Final = ("record_id", "day")
 
 _TS = pa.timestamp("us", tz="UTC")
 _VALUE_FIELDS = ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg", "zs_min", "zs_max")
@@ -66,7 +68,7 @@ READINGS_SCHEMA: Final = pa.schema(
         ("version", pa.string()),
         ("reupload", pa.bool_()),
         ("site", pa.string()),
-        ("month", pa.string()),
+        ("day", pa.string()),
     ]
 )
 """Columns of ``source_readings``; values as sent (units: HJ 212-2017 Appendix B defaults)."""
@@ -84,7 +86,7 @@ PACKETS_SCHEMA: Final = pa.schema(
         ("received_at_utc", _TS),
         ("peer", pa.string()),
         ("raw", pa.string()),
-        ("month", pa.string()),
+        ("day", pa.string()),
     ]
 )
 
@@ -102,7 +104,7 @@ REFUSALS_SCHEMA: Final = pa.schema(
         ("rule", pa.string()),
         ("offset", pa.int32()),
         ("raw", pa.string()),
-        ("month", pa.string()),
+        ("day", pa.string()),
     ]
 )
 
@@ -118,8 +120,9 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC)
 
 
-def _month(moment_utc: datetime) -> str:
-    return (moment_utc + CST).strftime("%Y-%m")
+def _day(moment_utc: datetime) -> str:
+    """The CST calendar day of a UTC instant (natural days in China Standard Time)."""
+    return (moment_utc + CST).strftime("%Y-%m-%d")
 
 
 def _raw_text(raw: bytes) -> str:
@@ -173,7 +176,7 @@ def tables_for(
         packets["received_at_utc"].append(received)
         packets["peer"].append(rec.peer)
         packets["raw"].append(_raw_text(rec.raw))
-        packets["month"].append(_month(received))
+        packets["day"].append(_day(received))
         data_type = packet.data_type
         if data_type is None or data_time is None:
             continue
@@ -182,7 +185,7 @@ def tables_for(
         if data_type == "min":
             period = timedelta(minutes=device.minute_interval if device else 10)
         end = data_time + period if period is not None else data_time
-        month = _month(data_time)
+        day = _day(data_time)
         for reading in packet.readings():
             readings["mn"].append(packet.mn)
             readings["parameter"].append(reading.parameter)
@@ -200,7 +203,7 @@ def tables_for(
             readings["version"].append(packet.version.label)
             readings["reupload"].append(packet.rf)
             readings["site"].append(device.site if device else None)
-            readings["month"].append(month)
+            readings["day"].append(day)
     refusals: dict[str, list[object]] = {name: [] for name in REFUSALS_SCHEMA.names}
     for rid, rec in refused:
         meta = rec.meta or {}
@@ -213,7 +216,7 @@ def tables_for(
             refusals[name].append(None if value is None else str(value))
         refusals["offset"].append(int(meta.get("offset") or 0))
         refusals["raw"].append(_raw_text(rec.raw))
-        refusals["month"].append(_month(received))
+        refusals["day"].append(_day(received))
     return (
         pa.table(readings, schema=READINGS_SCHEMA),
         pa.table(packets, schema=PACKETS_SCHEMA),
