@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from ecoguard.ingest.hj212.build import build_frame, encode, join_cp
+from ecoguard.ingest.hj212.build import encode, join_cp
 from ecoguard.ingest.hj212.codec import CST_ZONE, Packet
 from ecoguard.ingest.hj212.directory import Device
 
@@ -332,8 +332,3 @@ async def run_fleet(
         )
     )
     return stats
-
-
-def raw_frame(segment: str) -> bytes:
-    """Frame an arbitrary data segment (for hand-made test packets)."""
-    return build_frame(segment.encode())
