@@ -7,9 +7,11 @@ station-hour takes the edition in force at its time (HJ 633-2026 from 2026-03-01
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -227,9 +229,21 @@ def _nullable_int(values: NDArray[np.int16], missing: int = -1) -> pa.Array:
 
 
 def latest_station_hours(store: TimeseriesStore, stations: Sequence[str]) -> pa.Table:
-    """The most recent stored hour of each station (within the last two stored months)."""
+    """The most recent stored hour of each station (within the last two stored months).
+
+    Cached per snapshot of the hourly table (a new import makes a new snapshot), since the map
+    of every dashboard asks for it.
+    """
     if not store.exists(AIR_HOURLY_TABLE) or not stations:
         return pa.table({})
+    version = store.version(AIR_HOURLY_TABLE)
+    return _latest_station_hours(str(store.root), version, tuple(sorted(stations)))
+
+
+@functools.lru_cache(maxsize=64)
+def _latest_station_hours(root: str, version: int, stations: tuple[str, ...]) -> pa.Table:
+    del version  # part of the cache key only
+    store = TimeseriesStore(Path(root))
     months = store.partition_values(AIR_HOURLY_TABLE, "month")[-2:]
     table = store.read(
         AIR_HOURLY_TABLE,
@@ -239,6 +253,6 @@ def latest_station_hours(store: TimeseriesStore, stations: Sequence[str]) -> pa.
             "(SELECT max(interval_end_utc) FROM read_parquet(?, hive_partitioning = true) AS x "
             "WHERE x.station_code = station_code)"
         ),
-        params=[list(stations), store.files(AIR_HOURLY_TABLE)],
+        params=[list(stations), store.files(AIR_HOURLY_TABLE, {"month": months})],
     )
     return table.sort_by("station_code")

@@ -205,9 +205,12 @@ class TimeseriesStore:
         parts = DeltaTable(str(self.table_path(table))).partitions()
         return sorted({str(p[column]) for p in parts if p.get(column) is not None})
 
-    def files(self, table: str) -> list[str]:
-        """Parquet file URIs of the current snapshot, for engines such as Spark."""
-        return list(DeltaTable(str(self.table_path(table))).file_uris())
+    def files(self, table: str, partitions: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+        """Parquet files of the current snapshot (optionally of some partitions only).
+
+        For engines that read the files themselves (DuckDB subqueries, Spark).
+        """
+        return self._snapshot_files(DeltaTable(str(self.table_path(table))), partitions)
 
     def compact(self, table: str) -> None:
         """Rewrite small files into larger ones (a new snapshot; the data are unchanged)."""
