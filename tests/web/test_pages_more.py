@@ -366,6 +366,59 @@ def test_pasted_polygon_in_english(signed_in: Any, api_as: Any) -> None:
     page.click("[data-test=lang-switch] [data-locale=zh-CN]")
 
 
+def test_uploaded_geojson_is_screened_project_by_project(
+    signed_in: Any, api_as: Any, tmp_path: Any
+) -> None:
+    page = signed_in("urumqi", "/zoning/screen")
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": "P1", "name": "示例点项目", "industry": "C2511", "flags": "两高"},
+            "geometry": {"type": "Point", "coordinates": [87.62, 43.83]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": "P2", "name": "示例面项目", "industry": "D4411"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[87.45, 43.3], [87.55, 43.3], [87.55, 43.4], [87.45, 43.3]]],
+            },
+        },
+    ]
+    path = tmp_path / "projects.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    page.wait_for_selector("[data-test=zoning-map] svg")
+    page.set_input_files("[data-test=zoning-file]", str(path))
+    rows = table_rows(page, "zoning-batch")
+    rows.nth(1).wait_for()
+    assert rows.count() == 2
+    # the API's answer for the same projects (as GeoJSON bodies)
+    api = api_as("urumqi")
+    for i, f in enumerate(features):
+        p = f["properties"]
+        flags = [p["flags"]] if p.get("flags") else []
+        want = api.post(
+            "/zoning/screen",
+            {
+                "project_id": p["id"],
+                "name": p["name"],
+                "industry": p["industry"],
+                "flags": flags,
+                "geometry": f["geometry"],
+            },
+        )
+        row = rows.nth(i)
+        assert p["id"] in row.inner_text()
+        assert row.locator(".verdict-tag").get_attribute("data-verdict") == want["verdict"]
+    # the first result is shown in full; picking the second shows it
+    page.wait_for_selector("[data-test=zoning-verdict]")
+    rows.nth(1).click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-test=zoning-result] .card-title')"
+        "?.textContent.includes('示例面项目')"
+    )
+
+
 # --- cases ------------------------------------------------------------------------------------
 
 
