@@ -501,6 +501,14 @@ def test_officer_takes_an_allowed_transition_and_the_timeline_grows(
             assert shown.inner_text().strip().splitlines() == other["blocked_by"]
 
     page.click(f"[data-test=action-{tr['name']}] button")
+    required = [f for f in tr["fields"] if f["required"]]
+    if required:  # submitted empty: refused, with every reason the API gives
+        page.click("[data-test=transition-submit]")
+        error = page.locator("[data-test=transition-error]")
+        error.wait_for()
+        for f in required:
+            assert f"'{f['name']}'" in error.inner_text()
+        assert int(timeline.get_attribute("data-count")) == len(case["timeline"])
     for f in tr["fields"]:
         field = (
             page.locator(f"[data-test=field-{f['name']}]")

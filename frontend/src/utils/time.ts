@@ -33,3 +33,9 @@ export function hoursBetween(start: string, end: string): string[] {
 export function todayCst(): string {
   return cstDate(new Date())
 }
+
+/** 'YYYY-MM-DD HH:MM' of an instant in CST (events, last-seen times). */
+export function cstMinute(iso: string | Date): string {
+  const t = (typeof iso === 'string' ? new Date(iso) : iso).getTime()
+  return new Date(t + CST_MS).toISOString().slice(0, 16).replace('T', ' ')
+}
