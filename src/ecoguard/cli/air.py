@@ -62,9 +62,7 @@ def import_cnemc(
     Re-importing a file inserts nothing. Refused cells are listed (file, row, field, rule) and kept
     in the quarantine; the rest of the file still lands. Exit code 1 when anything was refused.
     """
-    for path in paths:
-        if not path.exists():
-            raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
+    _require_existing(paths)
     files = list(iter_cnemc_files(paths))
     with _progress() as progress:
         task = progress.add_task("files", total=len(files), name="")
@@ -97,9 +95,7 @@ def import_table(
         mapping = ColumnMapping.from_json(mapping_file)
     except MappingError as exc:
         raise typer.BadParameter(str(exc), param_hint="--mapping") from None
-    for path in paths:
-        if not path.exists():
-            raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
+    _require_existing(paths)
     with _progress() as progress:
         task = progress.add_task("files", total=len(paths), name="")
         summary = import_station_tables(
@@ -109,6 +105,12 @@ def import_table(
             on_file=lambda p: progress.update(task, advance=1, name=p.name),
         )
     _report_import(summary, fmt, errors_out, "table import")
+
+
+def _require_existing(paths: list[Path]) -> None:
+    for path in paths:
+        if not path.exists():
+            raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
 
 
 def _progress() -> Progress:
