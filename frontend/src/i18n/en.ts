@@ -246,6 +246,7 @@ const en: Messages = {
     type: 'Type',
     state: 'State',
     overdue: 'Overdue',
+    location: 'Location',
     noDeadline: 'No running deadline',
     dueSoon: 'Due soon',
     days: 'days',

@@ -244,6 +244,7 @@ const zhCN = {
     type: '类型',
     state: '状态',
     overdue: '已超期',
+    location: '图斑位置',
     noDeadline: '无期限或已办结',
     dueSoon: '即将到期',
     days: '天内',

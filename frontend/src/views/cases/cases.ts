@@ -26,3 +26,17 @@ export const DUE_COLOR: Record<string, string> = {
 
 /** Roles that may comment and attach files (CONTRIBUTORS of ecoguard.cases.service). */
 export const CONTRIBUTOR_ROLES = ['administrator', 'provincial_analyst', 'prefecture_officer']
+
+let names: Promise<Map<string, string>> | null = null
+/** Names of the regions in scope by adcode (cached; empty when the list cannot be read). */
+export function regionNames(): Promise<Map<string, string>> {
+  if (!names)
+    names = api
+      .get<{ items: Array<{ adcode: string; name: string }> }>('/regions', { limit: 1000 })
+      .then((p) => new Map(p.items.map((r) => [r.adcode, r.name])))
+      .catch(() => {
+        names = null
+        return new Map<string, string>()
+      })
+  return names
+}
