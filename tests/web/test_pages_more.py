@@ -541,6 +541,21 @@ def test_officer_takes_an_allowed_transition_and_the_timeline_grows(
         .last.inner_text()
         .endswith("冬季停工，申请延期（浏览器测试）")
     )
+    # assigning to a unit shows it and adds to the timeline
+    count = int(timeline.get_attribute("data-count"))
+    page.click("[data-test=case-assign]")
+    page.fill(".el-message-box input", "乌鲁木齐市生态环境局（浏览器测试）")
+    page.click(".el-message-box__btns .el-button--primary")
+    page.wait_for_function(
+        "n => Number(document.querySelector('[data-test=case-timeline]').dataset.count) === n",
+        arg=count + 1,
+    )
+    assert (
+        page.locator("[data-test=case-assignee]").inner_text()
+        == "乌鲁木齐市生态环境局（浏览器测试）"
+    )
+    assert api.get(f"/cases/{case['id']}")["assignee_unit"] == "乌鲁木齐市生态环境局（浏览器测试）"
+    assert page.locator("[data-test=timeline-event]").first.get_attribute("data-kind") == "assign"
 
 
 def test_read_only_user_sees_cases_but_no_actions(signed_in: Any, api_as: Any) -> None:
@@ -550,3 +565,4 @@ def test_read_only_user_sees_cases_but_no_actions(signed_in: Any, api_as: Any) -
     page.wait_for_selector("[data-test=case-timeline]")
     assert page.locator("[data-test=no-transitions]").count() == 1
     assert page.locator("[data-test=comment-input]").count() == 0
+    assert page.locator("[data-test=case-assign]").count() == 0

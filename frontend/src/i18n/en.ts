@@ -246,6 +246,8 @@ const en: Messages = {
     type: 'Type',
     state: 'State',
     overdue: 'Overdue',
+    assign: 'Assign',
+    assignUnit: 'Responsible unit (e.g. the city bureau of ecology and environment)',
     location: 'Location',
     noDeadline: 'No running deadline',
     dueSoon: 'Due soon',
@@ -279,7 +281,7 @@ const en: Messages = {
     sameEvidence: 'The same file is already evidence on case {ids}; it does not count as evidence here',
     actor: 'By',
     timeline: 'History',
-    ev: { created: 'Registered', comment: 'Comment', attachment: 'Attachment', assignment: 'Assigned', transition: 'Action' },
+    ev: { created: 'Registered', comment: 'Comment', attachment: 'Attachment', assign: 'Assigned', transition: 'Action' },
     cstNote: 'Times in China Standard Time (UTC+8); deadlines by the CST calendar',
   },
   devices: {

@@ -244,6 +244,8 @@ const zhCN = {
     type: '类型',
     state: '状态',
     overdue: '已超期',
+    assign: '指派',
+    assignUnit: '责任单位（如 乌鲁木齐市生态环境局）',
     location: '图斑位置',
     noDeadline: '无期限或已办结',
     dueSoon: '即将到期',
@@ -277,7 +279,7 @@ const zhCN = {
     sameEvidence: '同一文件已是案件 {ids} 的佐证材料，在此不计为佐证',
     actor: '操作人',
     timeline: '办理记录',
-    ev: { created: '登记', comment: '评论', attachment: '上传附件', assignment: '指派', transition: '办理' },
+    ev: { created: '登记', comment: '评论', attachment: '上传附件', assign: '指派', transition: '办理' },
     cstNote: '时间为北京时间（UTC+8），期限按北京时间日历计算',
   },
   devices: {
