@@ -206,6 +206,7 @@ const en: Messages = {
     emissions: 'Expected emissions (t/a)',
     screen: 'Screen',
     report: 'Download Word report',
+    reportBatch: 'For a report of a whole file use the command line: ecoguard zoning screen --batch FILE --report report.docx',
     batch: 'Batch results',
     projectId: 'Project ID',
     project: 'Project',

@@ -204,6 +204,7 @@ const zhCN = {
     emissions: '预计排放量（吨/年）',
     screen: '开始研判',
     report: '下载 Word 报告',
+    reportBatch: '文件批量研判的报告请用命令行生成：ecoguard zoning screen --batch 文件 --report 报告.docx',
     batch: '批量研判结果',
     projectId: '项目编号',
     project: '项目',
