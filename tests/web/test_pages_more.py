@@ -273,6 +273,15 @@ def test_water_map_table_and_series_match_the_api(signed_in: Any, api_as: Any, u
     assert rows.count() == len(basins)
     assert basins[0]["name"] in rows.first.inner_text()
 
+    # a basin picked in the table: its sections stay bright, the others are dimmed
+    rows.first.click()
+    inside = sum(1 for s in latest if s["basin"] == basins[0]["name"])
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('[data-test=water-map] svg path')]"
+        ".filter(e => e.getAttribute('fill-opacity') === '0.2').length === n",
+        arg=len(latest) - inside,
+    )
+
     series = page.locator("[data-test=water-series]")
     page.wait_for_function(
         "() => document.querySelector('[data-test=water-series]')?.dataset.count > 0"

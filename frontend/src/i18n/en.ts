@@ -159,6 +159,7 @@ const en: Messages = {
     excellentShort: 'I-III',
     worseVShort: '>V',
     targetShort: 'Target met',
+    groupHint: 'Click a row to bring out its sections on the map',
     lastYearNote: '{p}; small grey figures: same period last year ({q})',
     series: 'Section readings',
     lastDays: 'last {n} days',

@@ -157,6 +157,7 @@ const zhCN = {
     excellentShort: 'Ⅰ-Ⅲ类',
     worseVShort: '劣Ⅴ类',
     targetShort: '达标',
+    groupHint: '点击一行，在地图上突出该流域/地市的断面',
     lastYearNote: '{p}；灰色小字为去年同期（{q}）',
     series: '断面水质变化',
     lastDays: '近 {n} 天',
