@@ -15,6 +15,7 @@ from ecoguard.cli.output import OutputFormat, write_rows
 from ecoguard.config import get_settings
 from ecoguard.ingest.hj212.codec import CST_ZONE, Packet, decode_many
 from ecoguard.ingest.hj212.directory import JsonDeviceDirectory
+from ecoguard.ingest.hj212.listing import READINGS_TABLE, REFUSALS_TABLE, list_rows
 from ecoguard.ingest.hj212.simulate import FAULTS, make_fleet, run_fleet
 from ecoguard.timeseries.store import TimeseriesStore
 
@@ -262,24 +263,10 @@ def simulate(
 
 
 def _query(
-    table: str, time_column: str, mn: str | None, start: datetime | None, end: datetime | None
+    table: str, mn: str | None, start: datetime | None, end: datetime | None
 ) -> list[dict[str, Any]]:
     store = TimeseriesStore(get_settings().timeseries_root)
-    if not store.exists(table):
-        return []
-    clauses: list[str] = []
-    params: list[object] = []
-    if mn is not None:
-        clauses.append("mn = ?")
-        params.append(mn)
-    if start is not None:
-        clauses.append(f"{time_column} >= ?")
-        params.append(start)
-    if end is not None:
-        clauses.append(f"{time_column} < ?")
-        params.append(end)
-    rows = store.read(table, where=" AND ".join(clauses) or None, params=params).to_pylist()
-    rows.sort(key=lambda r: (r.get("mn") or "", r[time_column] or datetime.min.replace(tzinfo=UTC)))
+    rows = list_rows(store, table, mn=mn, start=start, end=end)
     return [{k: _cst(v) for k, v in row.items()} for row in rows]
 
 
@@ -307,8 +294,7 @@ def records(
     Times are shown in China Standard Time; ``data_time`` starts the interval.
     """
     rows = _query(
-        "source_readings",
-        "data_time_utc",
+        READINGS_TABLE,
         mn,
         _parse_when(start, "--from"),
         _parse_when(end, "--to"),
@@ -340,8 +326,7 @@ def refusals(
     Exit code 1 when the list is not empty.
     """
     rows = _query(
-        "gateway_refusals",
-        "received_at_utc",
+        REFUSALS_TABLE,
         mn,
         _parse_when(start, "--from"),
         _parse_when(end, "--to"),

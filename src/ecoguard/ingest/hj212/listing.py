@@ -1,0 +1,58 @@
+"""What devices sent and what the gateway refused, read back from the time-series store.
+
+One query for the CLI (``ecoguard gateway records|refusals``) and the API
+(``/api/v1/devices/{mn}/readings|refusals``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from ecoguard.ingest.hj212.records import READINGS_TABLE, REFUSALS_TABLE
+from ecoguard.timeseries.store import TimeseriesStore
+
+__all__ = ["READINGS_TABLE", "REFUSALS_TABLE", "TIME_COLUMN", "list_rows"]
+
+#: The time column each table is listed by.
+TIME_COLUMN: Final = {READINGS_TABLE: "data_time_utc", REFUSALS_TABLE: "received_at_utc"}
+
+
+def list_rows(
+    store: TimeseriesStore,
+    table: str,
+    *,
+    mn: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of ``table`` for one device (or all) with ``start <= time < end``, by MN then time.
+
+    Parameters
+    ----------
+    table : {"source_readings", "gateway_refusals"}
+    start, end : datetime, optional
+        Aware datetimes (UTC or any offset).
+    limit : int, optional
+        Keep only the latest ``limit`` rows (after sorting).
+    """
+    time_column = TIME_COLUMN[table]
+    if not store.exists(table):
+        return []
+    clauses: list[str] = []
+    params: list[object] = []
+    if mn is not None:
+        clauses.append("mn = ?")
+        params.append(mn)
+    if start is not None:
+        clauses.append(f"{time_column} >= ?")
+        params.append(start)
+    if end is not None:
+        clauses.append(f"{time_column} < ?")
+        params.append(end)
+    rows: list[dict[str, Any]] = store.read(
+        table, where=" AND ".join(clauses) or None, params=params
+    ).to_pylist()
+    rows.sort(key=lambda r: (r.get("mn") or "", r[time_column] or datetime.min.replace(tzinfo=UTC)))
+    return rows[-limit:] if limit else rows
