@@ -45,7 +45,11 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(base_url: str) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
+    """One headless chromium for the whole session (Playwright's sync API allows one at a time)."""
+    reason = why_not_runnable()
+    if reason:
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

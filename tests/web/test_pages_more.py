@@ -24,10 +24,8 @@ from typing import Any
 
 import pytest
 from liveserver import (
-    CHROMIUM_ARGS,
     PASSWORDS,
     ecoguard_command,
-    find_chromium,
     seed_demo,
     server_env,
     start_server,
@@ -83,18 +81,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.base_url
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(base_url: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Api:
