@@ -283,6 +283,20 @@ def assess_period(
     return rows
 
 
+def assess_daily(
+    daily: DailyValues, report: list[dict[str, Any]], limit_set: LimitSet | None = None
+) -> list[dict[str, Any]]:
+    """:func:`assess_period` of daily values, with the daily AQI taken from their reports.
+
+    ``report`` is :func:`daily_report_rows` of ``daily``; no units give no rows.
+    """
+    if not daily.units:
+        return []
+    n_days = next(iter(daily.values.values())).shape[1]
+    aqi = daily_aqi_matrix(report, daily.units, n_days, daily.first_day)
+    return assess_period(daily, aqi, limit_set)
+
+
 def daily_aqi_matrix(
     rows: list[dict[str, Any]], units: list[str], n_days: int, first_day: dt.date
 ) -> NDArray[np.float64]:
@@ -337,10 +351,5 @@ def _assess_cities(
     cube = read_hourly_cube(store, start, end, sorted(mapping))
     city = city_daily_values(station_daily_values(cube), mapping)
     report = daily_report_rows(city)
-    n_days = (end - start).days + 1
-    assessment = (
-        assess_period(city, daily_aqi_matrix(report, city.units, n_days, start))
-        if city.units
-        else []
-    )
+    assessment = assess_daily(city, report)
     return CityPeriod(city, report, assessment)

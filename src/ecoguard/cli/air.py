@@ -13,9 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ecoguard.air.daily import (
     DailyValues,
-    assess_period,
+    assess_daily,
     city_daily_values,
-    daily_aqi_matrix,
     daily_report_rows,
     read_hourly_cube,
     station_daily_values,
@@ -267,8 +266,5 @@ def assess(
     if last < first:
         raise typer.BadParameter("--to is before --from", param_hint="--to")
     values = _daily_values(first, last, station or [], by)
-    report = daily_report_rows(values)
-    n_days = (last - first).days + 1
-    aqi = daily_aqi_matrix(report, values.units, n_days, first)
-    rows = assess_period(values, aqi, limits)
+    rows = assess_daily(values, daily_report_rows(values), limits)
     write_rows(rows, fmt, output=output, title=f"HJ 663 assessment {first} .. {last}")

@@ -19,8 +19,7 @@ from fastapi import Path as PathParam
 
 from ecoguard.air.daily import (
     assess_cities,
-    assess_period,
-    daily_aqi_matrix,
+    assess_daily,
     daily_report_rows,
     read_hourly_cube,
     station_daily_values,
@@ -297,13 +296,7 @@ def assessment(
     else:
         stations = {s.code: s.name for s in repo.session.scalars(repo.select(AirStation))}
         daily = station_daily_values(read_hourly_cube(store, start, end, sorted(stations)))
-        report = daily_report_rows(daily)
-        n_days = (end - start).days + 1
-        rows = (
-            assess_period(daily, daily_aqi_matrix(report, daily.units, n_days, start))
-            if daily.units
-            else []
-        )
+        rows = assess_daily(daily, daily_report_rows(daily))
         names = stations
     return Assessment(
         start=start,
