@@ -268,6 +268,10 @@ def main() -> None:
         bound = histogram_quantile(text, "hj212_ack_latency_seconds", q) * 1000
         label = f"gateway-side receipt-to-answer p{q * 100:g} [ms] (bucket bound)"
         print(f"{label:58s} {bound:12g}")
+    for q in (0.5, 0.99, 0.999):
+        bound = histogram_quantile(text, "hj212_wal_commit_seconds", q) * 1000
+        label = f"WAL write+fsync per group commit p{q * 100:g} [ms] (bucket bound)"
+        print(f"{label:58s} {bound:12g}")
     per_packet = gateway_cpu / max(1, acked)
     print(f"{'gateway process CPU per acknowledged packet [us]':58s} {per_packet * 1e6:12.1f}")
     print(f"{'implied capacity of one free core [packets/s]':58s} {1 / per_packet:12,.0f}")

@@ -222,7 +222,8 @@ class Gateway:
         self.state_folder = config.home / "state"
         self.devices: dict[str, DeviceState] = {}
         self.connections: set[_Connection] = set()
-        self._pending: list[tuple[WalRecord, _Connection | None, bytes | None, float]] = []
+        self._pending: list[tuple[bytes, _Connection | None, bytes | None, float]] = []
+        """Encoded WAL records waiting for the group commit, with whom to answer what."""
         self._inbox: list[tuple[_Connection, bytes | Junk, float, float]] = []
         self._inbox_scheduled = False
         self._reading_paused = False
@@ -468,7 +469,8 @@ class Gateway:
         answer = None
         if packet.needs_answer:
             answer = answer_frame(packet, "9013" if cn in _NOTIFICATIONS else "9014")
-        self._pending.append((WalRecord("P", received_at, conn.peer, item), conn, answer, now))
+        record = WalRecord("P", received_at, conn.peer, item).encode()
+        self._pending.append((record, conn, answer, now))
         self._wake.set()
         if len(self._pending) > self.config.max_queue and not self._reading_paused:
             self._pause_all()
@@ -496,7 +498,7 @@ class Gateway:
             "version": refusal.version,
         }
         record = WalRecord("R", received_at, conn.peer, raw[:4096], meta)
-        self._pending.append((record, None, None, 0.0))
+        self._pending.append((record.encode(), None, None, 0.0))
         self._wake.set()
 
     def _answer_refusal(self, conn: _Connection, packet: Packet, reason: Reason) -> None:
@@ -521,7 +523,9 @@ class Gateway:
             batch, self._pending = self._pending, []
             started = time.monotonic()
             try:
-                await loop.run_in_executor(self._executor, wal.append, [b[0] for b in batch])
+                await loop.run_in_executor(
+                    self._executor, wal.append_encoded, [b[0] for b in batch]
+                )
             except OSError:
                 self.m_wal_errors.inc()
                 continue  # nothing in this batch is acknowledged; devices will resend
