@@ -17,6 +17,7 @@ from ecoguard.cases.service import CaseService
 from ecoguard.cli.registry_access import registry_session
 from ecoguard.config import get_settings
 from ecoguard.demo.air import demo_station_rows, generate_air_hours
+from ecoguard.demo.devices import demo_loggers, run_demo_traffic
 from ecoguard.demo.water import install_demo_water
 from ecoguard.registry.base import utcnow
 from ecoguard.registry.demo import DEMO_PROVINCE, seed_demo
@@ -91,6 +92,14 @@ def demo(
         cases = seed_cases(as_user, cst_date(utcnow()))
     _out.print(f"cases: {cases.findings} new inspection findings, {cases.clues} new clues")
 
+    with registry_session(actor="demo") as session:
+        loggers = demo_loggers(session)
+    with _out.status(f"devices: {len(loggers)} HJ 212 loggers send their last 24 h to a gateway"):
+        traffic = run_demo_traffic(
+            loggers, settings.registry_url, settings.timeseries_root, settings.home / "gateway-demo"
+        )
+    _out.print(traffic.summary())
+
     zoning = ZoningService.from_settings()
     if all(entry["versions"] == 0 for entry in zoning.status().values()):
         with _out.status("zoning: control units, red lines, reserves, access lists"):
@@ -120,5 +129,6 @@ def demo(
         f"  .venv/bin/ecoguard air aqi --from {yesterday} --to {yesterday} --station 6002A\n"
         f"  .venv/bin/ecoguard air assess --from {new_year} --to {yesterday} --by city\n"
         "  .venv/bin/ecoguard zoning screen --point 87.62,43.83 --industry C2511 --flag 两高\n"
+        "  .venv/bin/ecoguard gateway refusals --mn LD650100000001\n"
         "  ECOGUARD_DEMO=1 .venv/bin/ecoguard serve    # then open http://127.0.0.1:8000/\n"
     )

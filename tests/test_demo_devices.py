@@ -1,0 +1,106 @@
+"""The demo's HJ 212 traffic: every registered demo device talks to a real gateway, the mover
+stores what was accepted, the quarantine holds the bad frames, the registry learns last_seen."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from ecoguard.demo.devices import DAILY_DAYS, RTD_MINUTES, demo_loggers, run_demo_traffic
+from ecoguard.ingest.hj212.codec import CST_ZONE
+from ecoguard.ingest.hj212.listing import READINGS_TABLE, REFUSALS_TABLE, list_rows
+from ecoguard.registry.db import make_engine, make_sessionmaker, upgrade
+from ecoguard.registry.demo import DEMO_ENTERPRISES, seed_demo
+from ecoguard.registry.models import Device
+from ecoguard.timeseries.store import TimeseriesStore
+
+FLUE = {"a00000", "a34013", "a21026", "a21002", "a19001", "a01011", "a01012", "a01013", "a01014"}
+WATER = {"w00000", "w01018", "w21003", "w21011", "w21001", "w01001"}
+
+
+@pytest.mark.slow
+def test_demo_devices_send_their_last_day_through_the_gateway(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        seed_demo(session, counties=False)
+        session.commit()
+        loggers = demo_loggers(session)
+    store_root = tmp_path / "timeseries"
+    before = datetime.now(UTC)
+    report = run_demo_traffic(loggers, url, store_root, tmp_path / "gateway-demo")
+    after = datetime.now(UTC)
+
+    registered = {o.mn: o.medium for e in DEMO_ENTERPRISES for o in e.outlets}
+    assert {lg.mn for lg in loggers} == set(registered)
+    assert report.devices == len(registered) == 8
+    assert set(report.versions) == {"HJ 212-2017", "HJ 212-2025"}
+    assert report.acknowledged == report.packets_sent > 0
+    assert report.answers_9011 == report.refusal_reasons["wrong_password"] > 0
+
+    store = TimeseriesStore(store_root)
+    rows = list_rows(store, READINGS_TABLE, start=before - timedelta(days=DAILY_DAYS + 1))
+    assert len(rows) == report.readings_stored == report.readings_offered
+    by_mn: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for row in rows:
+        by_mn[str(row["mn"])].append(row)
+    assert set(by_mn) == set(registered)
+    today = datetime.now(CST_ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+    for mn, medium in registered.items():
+        mine = by_mn[mn]
+        assert {r["parameter"] for r in mine} == (FLUE if medium == "air" else WATER)
+        kinds = Counter(str(r["data_type"]) for r in mine)
+        factors = len(FLUE if medium == "air" else WATER)
+        assert kinds["rtd"] == RTD_MINUTES * factors
+        assert 143 * factors <= kinds["min"] <= 144 * factors  # complete 10-min periods in 24 h
+        assert 23 * factors <= kinds["hour"] <= 24 * factors
+        assert kinds["day"] == DAILY_DAYS * factors
+        for row in mine:
+            start = row["data_time_utc"]
+            assert isinstance(start, datetime)
+            if row["data_type"] == "day":  # the last complete CST days
+                assert today - timedelta(days=DAILY_DAYS) <= start < today
+            else:  # the data clock starts 24 h before now
+                assert before - timedelta(hours=24) <= start <= after
+                end = row["interval_end_utc"]
+                assert isinstance(end, datetime) and end <= after
+            if row["data_type"] == "rtd":
+                assert row["rtd"] is not None and row["avg"] is None
+            else:
+                low, avg, high = row["min"], row["avg"], row["max"]
+                assert isinstance(low, float) and isinstance(avg, float)
+                assert isinstance(high, float) and low <= avg <= high
+    # a flue-gas hour carries concentrations converted to the reference O2 and masses (Cou)
+    so2 = next(r for r in rows if r["parameter"] == "a21026" and r["data_type"] == "hour")
+    assert so2["zs_avg"] is not None and so2["cou"] is not None
+
+    refusals = list_rows(store, REFUSALS_TABLE)
+    assert len(refusals) == report.refusals_stored
+    reasons = Counter(str(r["reason"]) for r in refusals)
+    assert reasons["crc_mismatch"] == len(registered)  # one damaged frame per logger
+    assert reasons["wrong_password"] == len(registered) // 2  # and every other logger
+    assert set(reasons) == {"crc_mismatch", "wrong_password"}
+    assert {r["mn"] for r in refusals} == set(registered)
+    crc = next(r for r in refusals if r["reason"] == "crc_mismatch")
+    assert crc["field"] == "CRC" and "Appendix A" in str(crc["rule"]) and crc["raw"]
+
+    with make_sessionmaker(engine)() as session:
+        states = session.execute(select(Device.mn, Device.last_seen, Device.connection_state)).all()
+    engine.dispose()
+    for mn, last_seen, state in states:
+        assert last_seen is not None, mn
+        assert before - timedelta(seconds=1) <= last_seen.replace(tzinfo=UTC) <= after
+        assert state == "offline"  # the demo gateway has stopped
+
+    # idempotent: a second run inside the same 10 minutes stores nothing new
+    again = run_demo_traffic(loggers, url, store_root, tmp_path / "gateway-demo")
+    assert again.readings_stored < again.readings_offered // 20  # keyed: the same periods
+    stored = list_rows(store, READINGS_TABLE, start=before - timedelta(days=DAILY_DAYS + 1))
+    assert len(stored) == len(rows) + again.readings_stored
+    assert again.refusals_stored == 0 and again.bad_sent == 0
+    assert again.acknowledged == again.packets_sent
