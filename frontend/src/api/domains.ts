@@ -1,5 +1,5 @@
 /** Shapes of /api/v1/zoning, /cases, /devices and /water responses the dashboard reads. */
-import { buildUrl, getToken, ApiError, type ProblemDetails } from './client'
+import { api, buildUrl, getToken, ApiError, type ProblemDetails } from './client'
 
 // --- zoning (三线一单) -------------------------------------------------------------------------
 
@@ -224,6 +224,71 @@ export interface Enterprise {
   name: string
   industry_code: string | null
   region_adcode: string
+}
+
+/** One stored reading of a data logger (`source_readings`); times with +08:00 offsets. */
+export interface DeviceReading {
+  mn: string
+  parameter: string
+  source_code: string | null
+  /** rtd (real-time), min, hour, day */
+  data_type: string
+  /** start of the interval (HJ 212 DataTime); the sampling instant for real-time data */
+  data_time_utc: string
+  interval_end_utc: string | null
+  rtd: number | null
+  avg: number | null
+  min: number | null
+  max: number | null
+  cou: number | null
+  zs_rtd: number | null
+  zs_avg: number | null
+  flag: string | null
+  cn: string | null
+  version: string | null
+  reupload: boolean | null
+  received_at_utc: string | null
+}
+
+/** One packet the gateway refused from a device, with the reason code, field and rule. */
+export interface DeviceRefusal {
+  received_at_utc: string
+  mn: string | null
+  st: string | null
+  cn: string | null
+  version: string | null
+  reason: string
+  field: string | null
+  rule: string | null
+  offset: number | null
+  raw: string | null
+  peer: string | null
+}
+
+export interface DeviceWindow<T> {
+  mn: string
+  start: string
+  end: string
+  items: T[]
+}
+
+/** Largest `limit` the device data endpoints accept; the latest rows of the window are returned. */
+export const DEVICE_ROWS_LIMIT = 5000
+
+export function deviceReadings(mn: string, start: string, end: string, signal?: AbortSignal) {
+  return api.get<DeviceWindow<DeviceReading>>(
+    `/devices/${encodeURIComponent(mn)}/readings`,
+    { start, end, limit: DEVICE_ROWS_LIMIT },
+    signal,
+  )
+}
+
+export function deviceRefusals(mn: string, start: string, end: string, signal?: AbortSignal) {
+  return api.get<DeviceWindow<DeviceRefusal>>(
+    `/devices/${encodeURIComponent(mn)}/refusals`,
+    { start, end, limit: DEVICE_ROWS_LIMIT },
+    signal,
+  )
 }
 
 /** POST JSON and receive a file (e.g. the Word report); returns the blob and the file name. */

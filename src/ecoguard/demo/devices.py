@@ -36,9 +36,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import math
 import time
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -261,9 +261,8 @@ def demo_loggers(session: Session) -> list[DemoLogger]:
 
 def _noise(mn: str, code: str, minute: int) -> float:
     """Deterministic noise of about unit variance for a factor at a CST epoch minute."""
-    total = 0.0
-    for k in range(3):
-        total += zlib.crc32(f"{mn}|{code}|{minute}|{k}".encode()) / 0xFFFFFFFF
+    digest = hashlib.blake2b(f"{mn}|{code}|{minute}".encode(), digest_size=12).digest()
+    total = sum(int.from_bytes(digest[i : i + 4], "little") for i in (0, 4, 8)) / 0xFFFFFFFF
     return (total - 1.5) * 2.0
 
 
@@ -319,11 +318,7 @@ def _period_stats(logger: DemoLogger, factor: _Factor, start: datetime, step: ti
 
 def _flag(logger: DemoLogger, data_time: datetime) -> str:
     """Data flag (HJ 212-2017 Table 8): N, or M (maintenance) for a rare 10-minute stretch."""
-    return (
-        "M"
-        if zlib.crc32(f"{logger.mn}|flag|{_minutes(data_time) // 10}".encode()) % 97 == 0
-        else "N"
-    )
+    return "M" if _noise(logger.mn, "flag", _minutes(data_time) // 10) > 2.5 else "N"
 
 
 def _fmt(value: float, digits: int) -> str:
