@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ecoguard.api.app import create_app
 from ecoguard.config import Settings
-from ecoguard.ingest.hj212.records import READINGS_KEYS, READINGS_SCHEMA, READINGS_TABLE
+from ecoguard.ingest.hj212.records import READINGS_SCHEMA, READINGS_TABLE
 from ecoguard.registry.db import make_engine, session_scope, upgrade
 from ecoguard.registry.demo import seed_demo
 from ecoguard.registry.models import Device, Enterprise
@@ -47,8 +47,14 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
         )
         rows.append(row)
     store = TimeseriesStore(settings.timeseries_root)
-    store.upsert(
-        READINGS_TABLE, pa.Table.from_pylist(rows, schema=READINGS_SCHEMA), keys=READINGS_KEYS
+    for i, row in enumerate(rows):
+        row["record_id"] = f"00000001:{i:010d}"
+    store.append(
+        READINGS_TABLE,
+        pa.Table.from_pylist(rows, schema=READINGS_SCHEMA),
+        app_id="test",
+        version=1,
+        partition_by=["day"],
     )
     with TestClient(create_app(settings, engine=engine)) as client:
         yield client, by_region

@@ -1,9 +1,20 @@
 """Append-only, keyed Delta tables under ``<ECOGUARD_HOME>/timeseries``.
 
-Every write is an idempotent upsert on the table's key columns: rows whose key is already stored
-are left alone (raw data is never overwritten), so re-importing a file or replaying a write-ahead
-log changes nothing. Tables are plain Parquet behind a Delta log, readable by DuckDB, Polars and
-Spark from a snapshot.
+Two ways to write, both idempotent, neither overwrites raw data:
+
+* :meth:`TimeseriesStore.upsert` (file imports): rows whose key is already stored are left
+  alone, so re-importing a file changes nothing. A Delta MERGE reads the partitions it touches.
+* :meth:`TimeseriesStore.append` (streams, e.g. the HJ 212 gateway's write-ahead log): rows are
+  appended blind, and the writer's position in its own log is committed in the same Delta
+  transaction (Delta "application transaction" ``txn`` action, the mechanism of idempotent
+  streaming writes), so a replay after a crash appends nothing twice. The cost no longer grows
+  with the partition. Rows of one key sent twice (a re-upload, or a factor split over two
+  packets) are merged when read (:meth:`TimeseriesStore.read` with ``merge_on``: each column
+  keeps its first non-null value in ``order_by`` order) and physically by
+  :meth:`TimeseriesStore.merge_partitions`.
+
+Tables are plain Parquet behind a Delta log, readable by DuckDB, Polars and Spark from a
+snapshot.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Never download or autoload extensions: the store runs on isolated intranets.
@@ -127,6 +138,91 @@ class TimeseriesStore:
         )
         return UpsertResult(offered=offered, inserted=int(metrics["num_target_rows_inserted"]))
 
+    def applied_version(self, table: str, app_id: str) -> int | None:
+        """The last ``version`` that :meth:`append` committed for ``app_id`` (``None``: never)."""
+        if not self.exists(table):
+            return None
+        version = DeltaTable(str(self.table_path(table))).transaction_version(app_id)
+        return None if version is None else int(version)
+
+    def append(
+        self,
+        table: str,
+        data: pa.Table,
+        *,
+        app_id: str,
+        version: int,
+        partition_by: Sequence[str] | None = None,
+    ) -> bool:
+        """Append ``data`` as the writer ``app_id``'s step ``version``, at most once.
+
+        Parameters
+        ----------
+        table : str
+            Table name.
+        data : pyarrow.Table
+            Rows to append (may be empty: the step is still recorded).
+        app_id : str
+            The writer (one stream of steps per writer and table).
+        version : int
+            Strictly increasing step number of that writer, e.g. its position in its own log.
+        partition_by : sequence of str, optional
+            Partition columns, used when the table is created.
+
+        Returns
+        -------
+        bool
+            ``False`` if a step ``>= version`` was already committed (nothing written).
+
+        Notes
+        -----
+        New columns in ``data`` are added to the table's schema (older rows read as null).
+        """
+        path = self.table_path(table)
+        applied = self.applied_version(table, app_id)
+        if applied is not None and applied >= version:
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_deltalake(
+            str(path),
+            data,
+            mode="append",
+            partition_by=list(partition_by or []) or None,
+            schema_mode="merge",
+            commit_properties=CommitProperties(
+                app_transactions=[Transaction(app_id=app_id, version=version)]
+            ),
+        )
+        return True
+
+    def merge_partitions(
+        self,
+        table: str,
+        *,
+        merge_on: Sequence[str],
+        order_by: str,
+        column: str,
+        values: Sequence[str],
+    ) -> int:
+        """Rewrite partitions with one row per ``merge_on`` key (see :meth:`read`).
+
+        The merged rows replace the partitions ``column IN values`` in one Delta transaction
+        (readers see either the old files or the new ones). Returns the rows written.
+        """
+        if not values or not self.exists(table):
+            return 0
+        merged = self.read(table, partitions={column: values}, merge_on=merge_on, order_by=order_by)
+        delta = DeltaTable(str(self.table_path(table)))
+        schema = pa.schema(delta.schema().to_arrow())
+        quoted = ", ".join(_sql_literal(v) for v in values)
+        write_deltalake(
+            delta,
+            merged.cast(schema) if merged.schema != schema else merged,
+            mode="overwrite",
+            predicate=f"{column} IN ({quoted})",
+        )
+        return int(merged.num_rows)
+
     def read(
         self,
         table: str,
@@ -136,6 +232,8 @@ class TimeseriesStore:
         where: str | None = None,
         params: Sequence[object] = (),
         filter: ds.Expression | None = None,
+        merge_on: Sequence[str] | None = None,
+        order_by: str | None = None,
     ) -> pa.Table:
         """Read the current snapshot of a table.
 
@@ -152,6 +250,12 @@ class TimeseriesStore:
             bound to ``params``.
         filter : pyarrow.dataset.Expression, optional
             A further condition applied to the result in memory.
+        merge_on : sequence of str, optional
+            Key columns of a table written by :meth:`append`: one row per key, each other
+            column taking its first non-null value in ``order_by`` order (``where`` applies to
+            the rows before they are merged, so it should only name key columns).
+        order_by : str, optional
+            Column giving the order in which rows were received; required with ``merge_on``.
 
         Notes
         -----
@@ -171,9 +275,12 @@ class TimeseriesStore:
             return _plain_strings(schema.empty_table()).select(wanted)
         select = ", ".join(f'"{c}"' for c in wanted)
         # Column names were checked against the schema; ``where`` is code, never user input.
-        sql = f"SELECT {select} FROM read_parquet(?, hive_partitioning = true)"  # noqa: S608
+        sql = "SELECT * FROM read_parquet(?, hive_partitioning = true, union_by_name = true)"
         if where:
             sql += f" WHERE {where}"
+        if merge_on:
+            sql = _merged_sql(sql, schema.names, merge_on, order_by)
+        sql = f"SELECT {select} FROM ({sql})"  # noqa: S608
         with duckdb.connect(config=_DUCKDB_CONFIG) as con:
             con.execute("SET TimeZone = 'UTC'")
             result = con.execute(sql, [files, *params]).to_arrow_table()
@@ -212,9 +319,15 @@ class TimeseriesStore:
         """
         return self._snapshot_files(DeltaTable(str(self.table_path(table))), partitions)
 
-    def compact(self, table: str) -> None:
-        """Rewrite small files into larger ones (a new snapshot; the data are unchanged)."""
-        DeltaTable(str(self.table_path(table))).optimize.compact()
+    def compact(self, table: str, partitions: Mapping[str, Sequence[str]] | None = None) -> None:
+        """Rewrite small files into larger ones (a new snapshot; the data are unchanged).
+
+        With ``partitions`` (e.g. ``{"day": ["2026-01-01"]}``) only those partitions.
+        """
+        filters = None
+        if partitions:
+            filters = [(column, "in", list(values)) for column, values in partitions.items()]
+        DeltaTable(str(self.table_path(table))).optimize.compact(partition_filters=filters)
 
 
 def _first_of_each_key(data: pa.Table, keys: Sequence[str]) -> pa.Table:
@@ -225,6 +338,28 @@ def _first_of_each_key(data: pa.Table, keys: Sequence[str]) -> pa.Table:
         return data
     rows = pc.sort_indices(first["__row_min"])
     return data.take(pc.take(first["__row_min"], rows))
+
+
+def _merged_sql(
+    rows_sql: str, names: Sequence[str], keys: Sequence[str], order_by: str | None
+) -> str:
+    """One row per key; every other column its first non-null value by ``order_by``."""
+    if order_by is None or order_by not in names:
+        raise ValueError(f"merge_on needs order_by, a column of the table (got {order_by!r})")
+    unknown = sorted(set(keys) - set(names))
+    if unknown:
+        raise ValueError(f"merge_on names columns the table does not have: {unknown}")
+    firsts = [
+        f'arg_min("{c}", "{order_by}") FILTER (WHERE "{c}" IS NOT NULL) AS "{c}"'
+        for c in names
+        if c not in keys
+    ]
+    key_list = ", ".join(f'"{k}"' for k in keys)
+    # Names come from the table's schema, never from user input.
+    return (
+        f"SELECT {key_list}, {', '.join(firsts)} FROM ({rows_sql}) "  # noqa: S608
+        f'GROUP BY {key_list} ORDER BY min("{order_by}")'
+    )
 
 
 def _sql_literal(value: object) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ecoguard.ingest.hj212.records import READINGS_TABLE, REFUSALS_TABLE
+from ecoguard.ingest.hj212.records import READINGS_KEYS, READINGS_TABLE, REFUSALS_TABLE
 from ecoguard.timeseries.store import TimeseriesStore
 
 __all__ = ["READINGS_TABLE", "REFUSALS_TABLE", "TIME_COLUMN", "list_rows"]
@@ -36,6 +36,9 @@ def list_rows(
         Aware datetimes (UTC or any offset).
     limit : int, optional
         Keep only the latest ``limit`` rows (after sorting).
+
+    Readings are merged per key (a re-upload, or a factor split over two packets, gives one
+    row; see :mod:`ecoguard.ingest.hj212.records`).
     """
     time_column = TIME_COLUMN[table]
     if not store.exists(table):
@@ -51,8 +54,13 @@ def list_rows(
     if end is not None:
         clauses.append(f"{time_column} < ?")
         params.append(end)
+    merged = table == READINGS_TABLE
     rows: list[dict[str, Any]] = store.read(
-        table, where=" AND ".join(clauses) or None, params=params
+        table,
+        where=" AND ".join(clauses) or None,
+        params=params,
+        merge_on=READINGS_KEYS if merged else None,
+        order_by="record_id" if merged else None,
     ).to_pylist()
     rows.sort(key=lambda r: (r.get("mn") or "", r[time_column] or datetime.min.replace(tzinfo=UTC)))
     return rows[-limit:] if limit else rows

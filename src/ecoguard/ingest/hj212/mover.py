@@ -14,56 +14,98 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ecoguard.ingest.hj212.directory import Device, JsonDeviceDirectory, RegistryDeviceDirectory
 from ecoguard.ingest.hj212.records import (
     PACKETS_TABLE,
-    READINGS_KEYS,
     READINGS_TABLE,
-    RECORD_KEYS,
     REFUSALS_TABLE,
+    record_id_text,
     tables_for,
 )
 from ecoguard.ingest.hj212.wal import (
     MoverLock,
+    RecordId,
     delete_moved_segments,
     read_checkpoint,
     read_records,
+    wal_identity,
     write_checkpoint,
 )
 
-__all__ = ["MoveResult", "ReadingSink", "move_once", "run_mover"]
+TABLES: Final = (READINGS_TABLE, PACKETS_TABLE, REFUSALS_TABLE)
+"""The tables :func:`~ecoguard.ingest.hj212.records.tables_for` fills, in its order."""
+
+__all__ = [
+    "MOVER_APP_ID",
+    "Compactor",
+    "MoveResult",
+    "ReadingSink",
+    "move_once",
+    "position_version",
+    "run_mover",
+    "version_position",
+]
+
+
+MOVER_APP_ID: Final = "hj212-mover"
+"""Writer name of the mover in the tables' Delta transactions (with the WAL's identity)."""
+
+SMALL_FILES: Final = 16
+"""A partition with this many files written since it was last compacted gets compacted."""
 
 
 class ReadingSink(Protocol):
     """What the mover needs of the store (:class:`ecoguard.timeseries.store.TimeseriesStore`)."""
 
-    def upsert(
+    def applied_version(self, table: str, app_id: str) -> int | None:
+        """Last step committed by ``app_id``."""
+        ...
+
+    def append(
         self,
         table: str,
         data: pa.Table,
         *,
-        keys: Sequence[str],
+        app_id: str,
+        version: int,
         partition_by: Sequence[str] | None = None,
-    ) -> object:
-        """Insert rows whose keys are new."""
+    ) -> bool:
+        """Append ``data`` as step ``version`` of ``app_id`` unless already committed."""
+        ...
+
+    def compact(self, table: str, partitions: Mapping[str, Sequence[str]] | None = None) -> None:
+        """Rewrite small files of the partitions into larger ones."""
         ...
 
 
 @dataclass(frozen=True)
 class MoveResult:
-    """One round: records read, rows offered per table."""
+    """One round: records read, rows appended per table (0 for rows already there)."""
 
     records: int
     readings: int
     packets: int
     refusals: int
+    days: frozenset[tuple[str, str]] = frozenset()
+    """``(table, day)`` partitions this round appended to."""
+
+
+def position_version(position: RecordId) -> int:
+    """A WAL position as one increasing integer (the step number of the Delta transaction)."""
+    return position[0] << 32 | position[1]
+
+
+def version_position(version: int) -> RecordId:
+    """Inverse of :func:`position_version`."""
+    return (version >> 32, version & 0xFFFFFFFF)
 
 
 def move_once(
@@ -73,7 +115,13 @@ def move_once(
     *,
     limit: int = 50_000,
 ) -> MoveResult:
-    """Move up to ``limit`` records after the checkpoint into ``sink``; advance the checkpoint."""
+    """Move up to ``limit`` records after the checkpoint into ``sink``; advance the checkpoint.
+
+    Each table's append carries the WAL position it reaches (a Delta transaction of writer
+    ``hj212-mover-<WAL identity>``), so after a crash anywhere in a round, the repeated round
+    appends to each table only the records that table does not hold yet: every record lands
+    exactly once, and the cost of a round does not grow with the tables.
+    """
     start = read_checkpoint(wal_folder)
     batch = []
     end = start
@@ -82,16 +130,53 @@ def move_once(
         end = next_position
     if not batch:
         return MoveResult(0, 0, 0, 0)
-    readings, packets, refusals = tables_for(batch, lookup)
-    if readings.num_rows:
-        sink.upsert(READINGS_TABLE, readings, keys=READINGS_KEYS, partition_by=("day",))
-    if packets.num_rows:
-        sink.upsert(PACKETS_TABLE, packets, keys=RECORD_KEYS, partition_by=("day",))
-    if refusals.num_rows:
-        sink.upsert(REFUSALS_TABLE, refusals, keys=RECORD_KEYS, partition_by=("day",))
+    app_id = f"{MOVER_APP_ID}-{wal_identity(wal_folder)}"
+    version = position_version(end)
+    appended: dict[str, int] = {}
+    days: set[tuple[str, str]] = set()
+    for table, rows in zip(TABLES, tables_for(batch, lookup), strict=True):
+        applied = sink.applied_version(table, app_id)
+        if applied is not None:
+            if applied >= version:
+                continue  # this round reached the table before a crash
+            done = record_id_text(version_position(applied))
+            rows = rows.filter(pc.greater_equal(rows["record_id"], done))
+        if rows.num_rows and sink.append(
+            table, rows, app_id=app_id, version=version, partition_by=("day",)
+        ):
+            appended[table] = rows.num_rows
+            days.update((table, day) for day in pc.unique(rows["day"]).to_pylist())
     write_checkpoint(wal_folder, end)
     delete_moved_segments(wal_folder, end)
-    return MoveResult(len(batch), readings.num_rows, packets.num_rows, refusals.num_rows)
+    return MoveResult(
+        len(batch),
+        appended.get(READINGS_TABLE, 0),
+        appended.get(PACKETS_TABLE, 0),
+        appended.get(REFUSALS_TABLE, 0),
+        frozenset(days),
+    )
+
+
+class Compactor:
+    """Keeps the appended tables readable: bin-packs a partition's small files once
+    :data:`SMALL_FILES` appends have gone into it (Delta ``OPTIMIZE``; the rows are unchanged,
+    and the cost is bounded by the small files, not by the partition)."""
+
+    def __init__(self, compact: Callable[[str, str], object], threshold: int = SMALL_FILES):
+        self._compact = compact
+        self._threshold = threshold
+        self._appends: dict[tuple[str, str], int] = {}
+
+    def after(self, result: MoveResult) -> list[tuple[str, str]]:
+        """Count ``result``'s appends; compact the partitions that reached the threshold."""
+        done = []
+        for key in result.days:
+            self._appends[key] = self._appends.get(key, 0) + 1
+            if self._appends[key] >= self._threshold:
+                self._compact(*key)
+                self._appends[key] = 0
+                done.append(key)
+        return done
 
 
 def run_mover(
@@ -112,9 +197,11 @@ def run_mover(
     """
     lock = MoverLock(wal_folder)
     lock.acquire()
+    compactor = Compactor(lambda table, day: sink.compact(table, partitions={"day": [day]}))
     try:
         while True:
             result = move_once(wal_folder, sink, lookup, limit=limit)
+            compactor.after(result)
             if once and result.records == 0:
                 return
             if parent_pid is not None and os.getppid() != parent_pid:

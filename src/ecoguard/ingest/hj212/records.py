@@ -4,15 +4,19 @@ Tables (all keyed, so replays and re-uploads insert nothing twice):
 
 ``source_readings``
     One row per device, parameter, data type and period: keys ``mn, parameter, data_type,
-    data_time_utc, day``. ``data_time_utc`` is the **start** of the interval (HJ 212-2017
+    data_time_utc, day``; ``record_id`` is the WAL position of the packet it came from.
+    ``data_time_utc`` is the **start** of the interval (HJ 212-2017
     Table 4: DataTime starts the period for 2051/2061/2031; it is the sampling instant for 2011,
     whose interval is empty). ``interval_end_utc`` is the end: +minute interval (device's
     ``MinInterval``, default 10 min) for ``min``, +1 h for ``hour``, +1 day for ``day``.
     DataTime is China Standard Time (UTC+8). ``day`` (``YYYY-MM-DD`` in CST) partitions the table:
     a keyed upsert (Delta MERGE) reads the partitions it touches, and at gateway rates a month
     is too much to read every round.
-    The first row stored for a key wins: a re-upload (补传, RF=1) of a stored period is a
-    duplicate.
+    The mover appends (:meth:`~ecoguard.timeseries.store.TimeseriesStore.append`); rows of one
+    key are merged when read: each value keeps the first one received (by ``record_id``). So a
+    re-upload (补传, RF=1) of a stored period changes nothing, and a factor whose items a split
+    packet (PNUM/PNO) spread over two parts (``-Avg`` in one, ``-Max`` in the next; reference
+    ``hj212.md`` §2.6: reassemble by MN, CN and DataTime) comes out whole.
 ``gateway_packets``
     Every accepted packet as received (raw text), keyed by its WAL record id: what a device sent.
 ``gateway_refusals``
@@ -27,9 +31,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from ecoguard.ingest.hj212.codec import CST, Packet, decode_many
+from ecoguard.ingest.hj212.codec import (
+    _NUMERIC_SUFFIX,
+    _TEXT_SUFFIX,
+    CST,
+    Packet,
+    decode_many,
+    split_cp,
+)
 from ecoguard.ingest.hj212.directory import Device
+from ecoguard.ingest.hj212.factors import canonical_factor
 from ecoguard.ingest.hj212.wal import RecordId, WalRecord
 
 __all__ = [
@@ -53,6 +66,7 @@ _VALUE_FIELDS = ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg", "zs_min"
 
 READINGS_SCHEMA: Final = pa.schema(
     [
+        ("record_id", pa.string()),
         ("mn", pa.string()),
         ("parameter", pa.string()),
         ("source_code", pa.string()),
@@ -149,6 +163,13 @@ def tables_for(
     Returns
     -------
     readings, packets, refusals : pyarrow.Table
+
+    Notes
+    -----
+    Columnar: Python touches each packet once; Arrow splits the CPs of all packets into items
+    and one grouped aggregation turns them into one row per factor, with
+    :meth:`Packet.readings`'s rules (suffix -> value slot, legacy code -> 2017 code, the first
+    item of a slot wins). ``tests/hj212/test_hj212_records.py`` holds the two to each other.
     """
 
     def keys(mn: str) -> bytes | None:
@@ -158,18 +179,21 @@ def tables_for(
     accepted = [(rid, rec) for rid, rec in records if rec.kind == "P"]
     refused = [(rid, rec) for rid, rec in records if rec.kind == "R"]
     decoded = decode_many([rec.raw for _, rec in accepted], keys=keys)
-    readings: dict[str, list[object]] = {name: [] for name in READINGS_SCHEMA.names}
     packets: dict[str, list[object]] = {name: [] for name in PACKETS_SCHEMA.names}
+    uploads: dict[str, list[object]] = {name: [] for name in _UPLOAD_COLUMNS}
+    cps: list[str] = []
     for (rid, rec), packet in zip(accepted, decoded, strict=True):
-        received = datetime.fromtimestamp(rec.received_at, UTC)
         if not isinstance(packet, Packet):  # cannot happen: it was accepted on arrival
             continue
+        received = datetime.fromtimestamp(rec.received_at, UTC)
+        record_id = record_id_text(rid)
+        version = packet.version.label
         data_time = None if packet.data_time is None else _utc(packet.data_time)
-        packets["record_id"].append(record_id_text(rid))
+        packets["record_id"].append(record_id)
         packets["mn"].append(packet.mn)
         packets["st"].append(packet.st)
         packets["cn"].append(packet.cn)
-        packets["version"].append(packet.version.label)
+        packets["version"].append(version)
         packets["qn"].append(packet.qn)
         packets["data_time_utc"].append(data_time)
         packets["values"].append(packet.value_count())
@@ -184,26 +208,19 @@ def tables_for(
         period = _PERIOD.get(data_type)
         if data_type == "min":
             period = timedelta(minutes=device.minute_interval if device else 10)
-        end = data_time + period if period is not None else data_time
-        day = _day(data_time)
-        for reading in packet.readings():
-            readings["mn"].append(packet.mn)
-            readings["parameter"].append(reading.parameter)
-            readings["source_code"].append(reading.code)
-            readings["data_type"].append(data_type)
-            readings["data_time_utc"].append(data_time)
-            readings["interval_end_utc"].append(end)
-            for name in _VALUE_FIELDS:
-                readings[name].append(getattr(reading, name))
-            readings["flag"].append(reading.flag)
-            readings["eflag"].append(reading.eflag)
-            readings["received_at_utc"].append(received)
-            readings["cn"].append(packet.cn)
-            readings["st"].append(packet.st)
-            readings["version"].append(packet.version.label)
-            readings["reupload"].append(packet.rf)
-            readings["site"].append(device.site if device else None)
-            readings["day"].append(day)
+        cps.append(packet.cp)
+        uploads["record_id"].append(record_id)
+        uploads["mn"].append(packet.mn)
+        uploads["data_type"].append(data_type)
+        uploads["data_time_utc"].append(data_time)
+        uploads["interval_end_utc"].append(data_time + period if period else data_time)
+        uploads["received_at_utc"].append(received)
+        uploads["cn"].append(packet.cn)
+        uploads["st"].append(packet.st)
+        uploads["version"].append(version)
+        uploads["reupload"].append(packet.rf)
+        uploads["site"].append(device.site if device else None)
+        uploads["day"].append(_day(data_time))
     refusals: dict[str, list[object]] = {name: [] for name in REFUSALS_SCHEMA.names}
     for rid, rec in refused:
         meta = rec.meta or {}
@@ -218,7 +235,144 @@ def tables_for(
         refusals["raw"].append(_raw_text(rec.raw))
         refusals["day"].append(_day(received))
     return (
-        pa.table(readings, schema=READINGS_SCHEMA),
+        _readings_table(uploads, cps),
         pa.table(packets, schema=PACKETS_SCHEMA),
         pa.table(refusals, schema=REFUSALS_SCHEMA),
+    )
+
+
+_UPLOAD_COLUMNS = (
+    "record_id",
+    "mn",
+    "data_type",
+    "data_time_utc",
+    "interval_end_utc",
+    "received_at_utc",
+    "cn",
+    "st",
+    "version",
+    "reupload",
+    "site",
+    "day",
+)
+"""Columns of ``source_readings`` that belong to the packet, not to the factor."""
+
+_SLOT_OF_SUFFIX = {**_NUMERIC_SUFFIX, **_TEXT_SUFFIX}
+_NUMERIC_SLOTS = pa.array(sorted(set(_NUMERIC_SUFFIX.values())), pa.string())
+
+
+def _plain(cp: str) -> bool:
+    """Printable ASCII without log text: Arrow's splitting and trimming equal Python's."""
+    return cp.isascii() and cp.isprintable() and "//" not in cp
+
+
+def _factor_items_python(cps: Sequence[str], uploads: Sequence[int]) -> pa.Table:
+    """``(u, code, suffix, value)`` for the CPs the columnar path does not take (log text,
+    control characters, non-ASCII), split exactly as :func:`~.codec.split_cp` splits."""
+    rows: dict[str, list[object]] = {"u": [], "code": [], "suffix": [], "value": []}
+    for u, cp in zip(uploads, cps, strict=True):
+        for group in split_cp(cp):
+            for name, value in group:
+                code, dash, suffix = name.rpartition("-")
+                if dash:
+                    rows["u"].append(u)
+                    rows["code"].append(code)
+                    rows["suffix"].append(suffix)
+                    rows["value"].append(value)
+    return pa.table(rows, schema=_ITEMS_SCHEMA)
+
+
+_ITEMS_SCHEMA = pa.schema(
+    [("u", pa.int64()), ("code", pa.string()), ("suffix", pa.string()), ("value", pa.string())]
+)
+
+
+def _factor_items(cps: pa.Array, uploads: pa.Array) -> pa.Table:
+    """``(u, code, suffix, value)`` of every ``code-Suffix=value`` CP item, in order.
+
+    CPs were grammar-checked by the codec (2017 §6.3.3): ``;`` between groups, ``,`` between
+    items, one ``=`` per item. Names and values are trimmed; the code is what precedes the last
+    ``-`` of the name, as in :meth:`~.codec.Packet.readings`.
+    """
+    groups = pc.split_pattern(cps, ";")
+    items = pc.split_pattern(pc.list_flatten(groups), ",")
+    parent = pc.take(
+        pc.take(uploads, pc.list_parent_indices(groups)), pc.list_parent_indices(items)
+    )
+    halves = pc.split_pattern(pc.list_flatten(items), "=", max_splits=1)
+    named = pc.equal(pc.list_value_length(halves), 2)  # empty items (a trailing ';') have none
+    halves, parent = halves.filter(named), parent.filter(named)
+    names = pc.ascii_trim_whitespace(pc.list_element(halves, 0))
+    values = pc.ascii_trim_whitespace(pc.list_element(halves, 1))
+    parts = pc.split_pattern(names, "-", max_splits=1, reverse=True)
+    dashed = pc.equal(pc.list_value_length(parts), 2)  # DataTime and other plain items: none
+    parts = parts.filter(dashed)
+    return pa.table(
+        {
+            "u": parent.filter(dashed),
+            "code": pc.list_element(parts, 0),
+            "suffix": pc.list_element(parts, 1),
+            "value": values.filter(dashed),
+        },
+        schema=_ITEMS_SCHEMA,
+    )
+
+
+def _readings_table(uploads: dict[str, list[object]], cps: list[str]) -> pa.Table:
+    if not cps:
+        return READINGS_SCHEMA.empty_table()
+    plain = [_plain(cp) for cp in cps]
+    index = pa.array(range(len(cps)), pa.int64())
+    if all(plain):
+        items = _factor_items(pa.array(cps, pa.string()), index)
+    else:
+        mask = pa.array(plain, pa.bool_())
+        odd = [i for i, ok in enumerate(plain) if not ok]
+        items = pa.concat_tables(
+            [
+                _factor_items(pa.array(cps, pa.string()).filter(mask), index.filter(mask)),
+                _factor_items_python([cps[i] for i in odd], odd),
+            ]
+        )
+    suffixes = items["suffix"].combine_chunks().dictionary_encode()
+    slot_names = [_SLOT_OF_SUFFIX.get(s) for s in suffixes.dictionary.to_pylist()]
+    slots = pc.take(pa.array(slot_names, pa.string()), suffixes.indices)
+    values = items["value"]
+    # grammar-checked numbers (codec); Arrow's cast reads the same forms as float()
+    numbers = pc.cast(
+        pc.if_else(pc.is_in(slots, _NUMERIC_SLOTS), values, pa.scalar(None, pa.string())),
+        pa.float64(),
+    )
+    by_slot = {
+        slot: pc.if_else(pc.equal(slots, slot), numbers, pa.scalar(None, pa.float64()))
+        for slot in _VALUE_FIELDS
+    } | {
+        slot: pc.if_else(pc.equal(slots, slot), values, pa.scalar(None, pa.string()))
+        for slot in ("flag", "eflag")
+    }
+    # First non-null per slot, groups in order of appearance (one thread keeps the order):
+    # the first item that fills a slot wins, as in Packet.readings().
+    wide = (
+        pa.table({"u": items["u"], "code": items["code"], **by_slot})
+        .group_by(["u", "code"], use_threads=False)
+        .aggregate([(slot, "first") for slot in by_slot])
+    )
+    upload = pa.table(
+        {
+            name: pa.array(uploads[name], READINGS_SCHEMA.field(name).type)
+            for name in _UPLOAD_COLUMNS
+        }
+    ).take(wide["u"])
+    codes = wide["code"]
+    unique = pc.unique(codes)
+    parameters = pc.take(
+        pa.array([canonical_factor(c) for c in unique.to_pylist()], pa.string()),
+        pc.index_in(codes, unique),
+    )
+    columns = {"parameter": parameters, "source_code": codes} | {
+        slot: wide[f"{slot}_first"] for slot in by_slot
+    }
+    return pa.table(
+        [columns[name] if name in columns else upload[name] for name in READINGS_SCHEMA.names],
+        schema=READINGS_SCHEMA,
     )

@@ -5,6 +5,7 @@ Layout under the WAL folder::
     seg-00000001.wal   append-only segments of framed records
     checkpoint         "<segment> <offset>": everything before it is in the time-series store
     mover.lock         held by the process moving records to the store
+    identity           a random id made with the folder: record ids are unique within it
 
 A record on disk is ``u32 length | u32 crc32(payload) | payload`` (little-endian; a zero
 length marks the unused, zero-filled rest of a segment), and the
@@ -29,6 +30,7 @@ import fcntl
 import json
 import os
 import struct
+import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +38,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["RecordId", "WalRecord", "WriteAheadLog", "read_checkpoint", "read_records"]
+__all__ = [
+    "RecordId",
+    "WalRecord",
+    "WriteAheadLog",
+    "read_checkpoint",
+    "read_records",
+    "wal_identity",
+]
 
 _HEAD = struct.Struct("<II")
 _FIXED = struct.Struct("<cdB")
@@ -106,6 +115,33 @@ def _segment_path(folder: Path, number: int) -> Path:
 def segments(folder: Path) -> list[int]:
     """Segment numbers present, ascending."""
     return sorted(int(p.name[4:12]) for p in folder.glob("seg-*.wal"))
+
+
+def wal_identity(folder: Path) -> str:
+    """The folder's random identity, made on first use.
+
+    Record ids ``(segment, offset)`` are unique within one WAL folder only; a store that has
+    seen the positions of one folder must not mistake a new folder's (which start again at
+    segment 1) for positions it already holds.
+    """
+    path = Path(folder) / "identity"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"identity.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(uuid.uuid4().hex + "\n")
+    with tmp.open("rb") as f:
+        os.fsync(f.fileno())
+    try:
+        os.link(tmp, path)  # never replaces an identity another process made meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(Path(folder))
+    return path.read_text().strip()
 
 
 def read_checkpoint(folder: Path) -> RecordId:
@@ -199,6 +235,7 @@ class WriteAheadLog:
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.identity = wal_identity(self.folder)
         self._fsync = fsync
         self._segment_bytes = segment_bytes
         for stale in self.folder.glob("seg-*.tmp"):  # a crash while zero-filling
