@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
-from ecoguard.ingest.hj212.crc import crc_hj212, crc_hj212_many
+from ecoguard.ingest.hj212.crc import crc_hj212, crc_hj212_many, format_crc_many
 from ecoguard.ingest.hj212.factors import DATA_TYPE_BY_CN, KNOWN_CNS, Version, canonical_factor
 from ecoguard.ingest.hj212.sm4 import CipherError, decrypt_cp, is_encrypted_cp
 
@@ -291,6 +292,52 @@ class Packet:
         return None
 
 
+_PACKET_SETTERS = tuple(vars(Packet)[f.name].__set__ for f in dataclasses.fields(Packet))
+"""The slot setters of :class:`Packet` in field order (see :func:`_new_packet`)."""
+
+
+def _new_packet(
+    st: str,
+    cn: str,
+    pw: str,
+    mn: str,
+    qn: str | None,
+    flag: int | None,
+    pnum: int | None,
+    pno: int | None,
+    rf: bool,
+    cp: str,
+    encrypted: bool,
+    length_ok: bool,
+    data_time: datetime | None,
+    raw: bytes,
+) -> Packet:
+    """``Packet(...)`` with every field given, built through its slot setters.
+
+    The frozen dataclass's ``__init__`` goes through ``object.__setattr__`` once per field,
+    a third of the decoding time of a whole packet; the result is the same immutable object.
+    """
+    packet: Packet = object.__new__(Packet)
+    s_st, s_cn, s_pw, s_mn, s_qn, s_flag, s_pnum, s_pno, s_rf, s_cp, s_enc, s_ok, s_dt, s_raw = (
+        _PACKET_SETTERS
+    )
+    s_st(packet, st)
+    s_cn(packet, cn)
+    s_pw(packet, pw)
+    s_mn(packet, mn)
+    s_qn(packet, qn)
+    s_flag(packet, flag)
+    s_pnum(packet, pnum)
+    s_pno(packet, pno)
+    s_rf(packet, rf)
+    s_cp(packet, cp)
+    s_enc(packet, encrypted)
+    s_ok(packet, length_ok)
+    s_dt(packet, data_time)
+    s_raw(packet, raw)
+    return packet
+
+
 # ---------------------------------------------------------------------------- decoding
 
 _HEX_DIGITS = b"0123456789ABCDEFabcdef"
@@ -313,6 +360,10 @@ _BAD_NUMBER = re.compile(rf"-(?:{_SUFFIXES})\s*=(?!{_NUMBER})")
 _NUMERIC_ITEM = re.compile(rf"-(?:{_SUFFIXES})\s*=")
 _DATA_TIME = re.compile(r"(?:^|[;,])\s*DataTime\s*=\s*([^;,]*?)\s*(?:[;,]|$)")
 _ALARM_TIME = re.compile(r"(?:^|[;,])\s*AlarmTime\s*=\s*([^;,]*?)\s*(?:[;,]|$)")
+
+
+_Header = tuple[str, str, str, str, str | None, int | None, int | None, int | None, bool]
+"""ST, CN, PW, MN, QN, Flag, PNUM, PNO, RF of a header that passed :func:`_header_values`."""
 
 
 class _Refuse(Exception):  # noqa: N818 - internal control flow, converted to Refusal
@@ -378,13 +429,206 @@ def decode(
 def decode_many(
     frames: Sequence[bytes], *, keys: KeyLookup | None = None
 ) -> list[Packet | Refusal]:
-    """Decode many frames, computing their CRCs in one vectorised pass (:func:`crc_hj212_many`)."""
-    segments = []
-    for f in frames:
-        end = len(f) - 2 if f.endswith(b"\r\n") else len(f) - 1 if f.endswith(b"\n") else len(f)
-        segments.append(f[6 : end - 4] if end >= 10 else b"")
+    """Decode many frames; the result equals ``[decode(f, keys=keys) for f in frames]``.
+
+    Work that does not depend on one frame alone is done once for the batch: the CRCs in one
+    vectorised pass (:func:`crc_hj212_many`), the CP grammar, number and separator checks as
+    single regular-expression scans over all CP texts joined, header parsing once per distinct
+    header (devices repeat theirs), time conversion once per distinct ``DataTime``. A frame
+    the fast path cannot vouch for (any refusal, encrypted CP, a quirk of the tolerated kind)
+    is decoded again by :func:`decode`, which alone explains refusals.
+    """
+    raws: list[bytes] = []
+    segments: list[bytes] = []
+    for frame in frames:
+        if frame[-1:] == b"\n":
+            frame = frame[:-2] if frame.endswith(b"\r\n") else frame[:-1]
+        raws.append(frame)
+        segments.append(frame[6:-4] if len(frame) >= 10 else b"")
     crcs = crc_hj212_many(segments)
-    return [decode(f, keys=keys, crc=int(c)) for f, c in zip(frames, crcs, strict=True)]
+    crc_texts = format_crc_many(crcs)
+    results: list[Packet | Refusal | None] = []
+    bodies: list[bytes] = []  # non-empty CP data areas of the packets built here ...
+    owners: list[int] = []  # ... and their indices in results
+    uploads: set[int] = set()  # indices of data uploads (their numbers are checked)
+    lengths, headers, after_qn, times = _LENGTHS, _HEADERS, _HEADERS_AFTER_QN, _TIMES
+    for i, raw in enumerate(raws):
+        seg = segments[i]
+        n = len(raw)
+        cp_at = seg.find(b"CP=&&")
+        declared = lengths.get(raw[2:6])
+        if (
+            declared is None
+            or not 10 <= n <= _FAST_MAX_FRAME
+            or raw[:2] != b"##"
+            or raw[n - 4 :] != crc_texts[i]  # upper-case hex of the computed CRC
+            or cp_at < 0
+            or seg.startswith(b"{0", cp_at + 5)  # maybe SM4 ciphertext
+            or seg[-2:] != b"&&"
+            or len(seg) < cp_at + 7
+        ):
+            results.append(None)
+            continue
+        head = seg[:cp_at]
+        qn: str | None = None
+        if head[:3] == b"QN=" and head[20:21] == b";" and head[3:20].isdigit():
+            qn = head[3:20].decode("ascii")
+            head = head[21:]
+            entry = after_qn.get(head) or _remember_header(after_qn, head)
+        else:
+            entry = headers.get(head) or _remember_header(headers, head)
+        if not entry:
+            results.append(None)
+            continue
+        (st, cn, pw, mn, header_qn, flag, pnum, pno, rf), is_upload = entry
+        body = seg[cp_at + 5 : -2]
+        if not body.isascii():  # the byte-level checks below equal the text ones for ASCII
+            results.append(None)
+            continue
+        cp = body.decode("ascii")
+        data_time = None
+        if is_upload:
+            uploads.add(i)
+            if cp[:9] == "DataTime=" and cp[23:24] in _END_OF_VALUE:
+                data_time = times.get(cp[9:23])
+            elif cp[:9] == "DataTime=" and cp[26:27] in _END_OF_VALUE and cp[23:26].isdigit():
+                data_time = times.get(cp[9:23]) if cp[23:26].isascii() else None
+            if data_time is None:
+                try:
+                    data_time = _upload_time(cp)
+                except _Refuse:
+                    results.append(None)
+                    continue
+        if body:
+            bodies.append(body)
+            owners.append(i)
+        results.append(
+            _new_packet(
+                st,
+                cn,
+                pw,
+                mn,
+                header_qn if qn is None else qn,
+                flag,
+                pnum,
+                pno,
+                rf,
+                cp,
+                False,
+                len(seg) == declared,
+                data_time,
+                raw,
+            )
+        )
+    for i in _doubtful(bodies, owners, uploads):
+        results[i] = None
+    return [
+        decode(frames[i], keys=keys, crc=int(crcs[i])) if result is None else result
+        for i, result in enumerate(results)
+    ]
+
+
+_FAST_MAX_FRAME = 2 + 4 + 9 * MAX_SEGMENT + 4
+"""Longest frame :func:`_decode` does not call oversized (the ``n - 10`` test there)."""
+_LENGTHS = {b"%04d" % n: n for n in range(MAX_SEGMENT + 1)}
+"""Length fields a frame may carry, as sent -> value."""
+_END_OF_VALUE = (";", ",", "")
+
+_HeaderEntry = tuple[_Header, bool]
+_HEADERS: dict[bytes, _HeaderEntry | tuple[()]] = {}
+"""Header bytes (up to ``CP=&&``) -> typed header and "is a data upload", or ``()``: not plain."""
+_HEADERS_AFTER_QN: dict[bytes, _HeaderEntry | tuple[()]] = {}
+"""The same for the header bytes after a leading ``QN=<17 digits>;`` (QN changes every time)."""
+
+
+def _remember_header(
+    memo: dict[bytes, _HeaderEntry | tuple[()]], head: bytes
+) -> _HeaderEntry | tuple[()]:
+    """Parse a header once for the batch path; ``()`` when :func:`decode` must look at it.
+
+    Only headers :func:`decode` accepts unchanged are kept: no problem in any item, ST/CN/MN
+    present, all of Table 3 valid, a known command other than the 2072 alarm (AlarmTime).
+    A header behind a leading QN must not hold another ``QN`` (the first one wins).
+    """
+    header: dict[str, str] = {}
+    entry: _HeaderEntry | tuple[()] = ()
+    if (memo is not _HEADERS_AFTER_QN or b"QN" not in head) and _parse_header(head, header) is None:
+        try:
+            _require_ids(header)
+            values = _header_values(header)
+        except _Refuse:
+            pass
+        else:
+            if values[1] in KNOWN_CNS and values[1] != "2072":
+                entry = (values, values[1] in DATA_TYPE_BY_CN)
+    if len(memo) >= 4096:
+        memo.clear()
+    memo[head] = entry
+    return entry
+
+
+def _upload_time(cp: str) -> datetime | None:
+    """``DataTime`` of a data upload (the end of :func:`_check_cp`); raises if refused."""
+    found = _DATA_TIME.search(cp)
+    if found is None:
+        if _NUMERIC_ITEM.search(cp) is None:
+            return None
+        raise _Refuse(Reason.MALFORMED_FIELD, "DataTime", "", 0)
+    return _parse_time(found.group(1), "DataTime", 0)
+
+
+def _doubtful(bodies: list[bytes], owners: list[int], uploads: set[int]) -> set[int]:
+    """Indices (``owners``) of ASCII CP ``bodies`` the plain checks cannot pass.
+
+    Plain (:func:`_plain_cps`) is the fast path of :func:`_check_cp`, and an upload's numbers
+    must pass :data:`_BAD_NUMBER`. The bodies are scanned joined in blocks, each behind a
+    ``;``; a failing block is looked at body by body. No pattern used matches across the
+    separator, so a bad-number match lies within one body and names its frame.
+    """
+    doubtful: set[int] = set()
+    for lo in range(0, len(bodies), _BLOCK):
+        block = bodies[lo : lo + _BLOCK]
+        if not _plain_cps(b";" + b";".join(block)):
+            doubtful.update(
+                owners[lo + k] for k, body in enumerate(block) if not _plain_cps(b";" + body)
+            )
+    text = b";" + b";".join(bodies)
+    if _BAD_NUMBER_ASCII.search(text) is not None:
+        starts = [0]
+        for body in bodies:
+            starts.append(starts[-1] + len(body) + 1)
+        for found in _BAD_NUMBER_ASCII.finditer(text):
+            owner = owners[bisect_right(starts, found.start()) - 1]
+            if owner in uploads:
+                doubtful.add(owner)
+    return doubtful
+
+
+def _plain_cps(text: bytes) -> bool:
+    """Whether ASCII CPs, each behind a ``;``, all pass the fast path of :func:`_check_cp`.
+
+    That is: every item (between ``;``/``,``) holds exactly one ``=``, no name is empty, no
+    space, no ``//`` log text. With the text reduced to its ``;,=`` bytes the first condition
+    reads: separators and ``=`` alternate, starting with a separator.
+    """
+    marks = text.translate(None, _NOT_MARKS)
+    half = len(marks) // 2
+    return (
+        len(marks) == 2 * half
+        and marks[1::2].count(b"=") == half
+        and b"=" not in marks[0::2]
+        and b";=" not in text
+        and b",=" not in text
+        and b" " not in text
+        and b"//" not in text
+    )
+
+
+_BLOCK = 256
+_NOT_MARKS = bytes(b for b in range(256) if b not in b";,=")
+_ASCII_SPACE = r"[\s\x1c-\x1f]"  # what \s matches in ASCII text (str patterns)
+_BAD_NUMBER_ASCII = re.compile(_BAD_NUMBER.pattern.replace(r"\s", _ASCII_SPACE).encode("ascii"))
+""":data:`_BAD_NUMBER` for ASCII bytes (``\\d`` and ``\\s`` as a str pattern reads them there)."""
 
 
 def _decode(
@@ -521,14 +765,8 @@ def _int_field(header: dict[str, str], name: str, offset: int) -> int | None:
     return int(value)
 
 
-def _build_packet(
-    seg: bytes, cp_at: int, header: dict[str, str], encrypted: bool, length_ok: bool, raw: bytes
-) -> Packet:
-    for name in ("ST", "CN", "MN"):
-        if not header.get(name):
-            raise _Refuse(Reason.MALFORMED_FIELD, name, f"{name} is missing (2017 Table 3)", 6)
-    if cp_at < 0:
-        raise _Refuse(Reason.MALFORMED_FIELD, "CP", "no 'CP=&&' (2017 §6.3.2)", 6)
+def _header_values(header: dict[str, str]) -> _Header:
+    """Check the header fields of 2017 Table 3 (after ST/CN/MN presence and CP) and type them."""
     cn = header["CN"]
     if len(cn) != 4 or not cn.isdigit() or not cn.isascii():
         raise _Refuse(Reason.MALFORMED_FIELD, "CN", f"CN={cn[:12]!r} is not 4 digits", 6)
@@ -556,6 +794,23 @@ def _build_packet(
         raise _Refuse(
             Reason.MALFORMED_FIELD, "QN", f"QN={qn[:20]!r} is not 17 digits (2017 §6.3.2)", 6
         )
+    rf = header.get("RF", "0") not in ("", "0")
+    return header["ST"], cn, header.get("PW", ""), header["MN"], qn, flag, pnum, pno, rf
+
+
+def _require_ids(header: dict[str, str]) -> None:
+    for name in ("ST", "CN", "MN"):
+        if not header.get(name):
+            raise _Refuse(Reason.MALFORMED_FIELD, name, f"{name} is missing (2017 Table 3)", 6)
+
+
+def _build_packet(
+    seg: bytes, cp_at: int, header: dict[str, str], encrypted: bool, length_ok: bool, raw: bytes
+) -> Packet:
+    _require_ids(header)
+    if cp_at < 0:
+        raise _Refuse(Reason.MALFORMED_FIELD, "CP", "no 'CP=&&' (2017 §6.3.2)", 6)
+    st, cn, pw, mn, qn, flag, pnum, pno, rf = _header_values(header)
     close = seg.rfind(b"&&")
     if close < cp_at + 5:
         raise _Refuse(Reason.MALFORMED_FIELD, "CP", "CP must end with '&&' (2017 §6.3.3)", 6)
@@ -572,21 +827,8 @@ def _build_packet(
     except UnicodeDecodeError:
         cp = body.decode("gb18030", errors="replace")  # legacy devices send GBK text
     data_time = _check_cp(cp, cn, 6 + cp_at + 5) if cn in KNOWN_CNS else None
-    packet = Packet(
-        st=header["ST"],
-        cn=cn,
-        pw=header.get("PW", ""),
-        mn=header["MN"],
-        qn=qn,
-        flag=flag,
-        pnum=pnum,
-        pno=pno,
-        rf=header.get("RF", "0") not in ("", "0"),
-        cp=cp,
-        encrypted=encrypted,
-        length_ok=length_ok,
-        data_time=data_time,
-        raw=raw,
+    packet = _new_packet(
+        st, cn, pw, mn, qn, flag, pnum, pno, rf, cp, encrypted, length_ok, data_time, raw
     )
     if cn not in KNOWN_CNS:
         _check_cp(cp, "0000", 6 + cp_at + 5)

@@ -42,6 +42,7 @@ __all__ = [
     "crc_hj212_bitwise",
     "crc_hj212_many",
     "format_crc",
+    "format_crc_many",
 ]
 
 POSSIBLE_LOW_BYTES = frozenset({0x00, 0x01, 0x40, 0x41, 0x80, 0x81, 0xC0, 0xC1})
@@ -237,3 +238,18 @@ def crc_hj212_many(segments: Sequence[bytes]) -> npt.NDArray[np.uint16]:
 def format_crc(value: int) -> str:
     """Four upper-case hex digits, high byte first (2017 Appendix A: "先高字节后低字节")."""
     return f"{value:04X}"
+
+
+@functools.cache
+def _hex_texts() -> npt.NDArray[np.bytes_]:
+    """The 65 536 possible values as 4 upper-case hex digits (``S4``), indexed by value."""
+    digits = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+    values = np.arange(65536, dtype=np.uint32)
+    nibbles = np.stack([(values >> shift) & 0xF for shift in (12, 8, 4, 0)], axis=1)
+    return np.ascontiguousarray(digits[nibbles]).view("S4").ravel()
+
+
+def format_crc_many(values: npt.NDArray[np.uint16]) -> list[bytes]:
+    """:func:`format_crc` of many values at once, as ASCII bytes (``b"1C80"``)."""
+    texts: list[bytes] = _hex_texts()[values].tolist()
+    return texts
