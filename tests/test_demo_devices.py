@@ -106,3 +106,33 @@ def test_demo_devices_send_their_last_day_through_the_gateway(tmp_path: Path) ->
     stored = list_rows(store, READINGS_TABLE, start=before - timedelta(days=DAILY_DAYS + 1))
     assert len(stored) == len(rows) + again.readings_stored
     assert len(list_rows(store, REFUSALS_TABLE)) == len(refusals)
+
+
+def test_a_live_logger_sends_each_period_once_when_it_ends() -> None:
+    from ecoguard.demo.devices import DemoLogger, due
+
+    logger = DemoLogger("LD650100000003", "123456", "water", "GB 18918-2002", version=2)
+
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text + "+08:00")
+
+    def sent(previous: str, now: str) -> list[tuple[str, str]]:
+        return [(p.cn, p.cp[9:23]) for p in due(logger, at(previous), at(now))]
+
+    # within a 10-minute period: only the real-time sample of the current minute
+    assert sent("2026-11-22 12:03:10", "2026-11-22 12:04:10") == [("2011", "20261122120400")]
+    # the minute period 12:00-12:10 ended: its minute data, labelled by its start
+    assert sent("2026-11-22 12:09:30", "2026-11-22 12:10:30") == [
+        ("2011", "20261122121000"),
+        ("2051", "20261122120000"),
+    ]
+    # midnight: the last 10 minutes, the last hour and the day before, each once
+    assert sent("2026-11-22 23:59:40", "2026-11-23 00:00:40") == [
+        ("2011", "20261123000000"),
+        ("2051", "20261122235000"),
+        ("2061", "20261122230000"),
+        ("2031", "20261122000000"),
+    ]
+    packet = due(logger, at("2026-11-22 12:03:10"), at("2026-11-22 12:04:10"))[0]
+    assert packet.st == "32" and packet.flag == 9 and packet.pw == "123456"
+    assert "w01018-Rtd=" in packet.cp and "w01018-Flag=" in packet.cp

@@ -419,24 +419,44 @@ def uploads(logger: DemoLogger, now: datetime) -> list[Packet]:
         start = today - k * day
         items.append((start + day, "2031", _cp_period(logger, start, day)))
     items.sort(key=lambda item: item[0])
-    flag = (logger.version << 2) | 1
     qn_base = int(now.timestamp() * 1000)
-    packets = []
-    for i, (_, cn, cp) in enumerate(items):
-        qn_ms = qn_base + i
-        qn_time = datetime.fromtimestamp(qn_ms // 1000, CST_ZONE)
-        packets.append(
-            Packet(
-                st=logger.profile.st,
-                cn=cn,
-                pw=logger.password,
-                mn=logger.mn,
-                qn=qn_time.strftime("%Y%m%d%H%M%S") + f"{qn_ms % 1000:03d}",
-                flag=flag,
-                cp=cp,
-            )
-        )
-    return packets
+    return [_packet(logger, cn, cp, qn_base + i) for i, (_, cn, cp) in enumerate(items)]
+
+
+def _packet(logger: DemoLogger, cn: str, cp: str, qn_ms: int) -> Packet:
+    """An upload asking for an answer; QN from an epoch millisecond (17 digits, CST)."""
+    qn_time = datetime.fromtimestamp(qn_ms // 1000, CST_ZONE)
+    return Packet(
+        st=logger.profile.st,
+        cn=cn,
+        pw=logger.password,
+        mn=logger.mn,
+        qn=qn_time.strftime("%Y%m%d%H%M%S") + f"{qn_ms % 1000:03d}",
+        flag=(logger.version << 2) | 1,
+        cp=cp,
+    )
+
+
+def due(logger: DemoLogger, previous: datetime, now: datetime) -> list[Packet]:
+    """What a live logger sends at ``now`` when it last sent at ``previous`` (both aware).
+
+    The real-time sample of the current minute, and the minute, hourly and daily data of every
+    period that ended in ``(previous, now]``.
+    """
+    local = now.astimezone(CST_ZONE).replace(tzinfo=None, microsecond=0)
+    last = previous.astimezone(CST_ZONE).replace(tzinfo=None, microsecond=0)
+    items = [("2011", _cp_rtd(logger, _floor(local, timedelta(minutes=1))))]
+    for cn, step in (
+        ("2051", timedelta(minutes=MINUTE_INTERVAL)),
+        ("2061", timedelta(hours=1)),
+        ("2031", timedelta(days=1)),
+    ):
+        end = _floor(local, step)
+        while end > last:
+            items.append((cn, _cp_period(logger, end - step, step)))
+            end -= step
+    qn_base = int(now.timestamp() * 1000)
+    return [_packet(logger, cn, cp, qn_base + i) for i, (cn, cp) in enumerate(items)]
 
 
 def bad_frames(packet: Packet, kinds: Sequence[str]) -> list[bytes]:
@@ -655,3 +675,105 @@ def run_demo_traffic(
         report.refusals_stored = sum(report.refusal_reasons.values())
     report.seconds = time.perf_counter() - started
     return report
+
+
+# ------------------------------------------------------------------------------- live
+
+
+async def _drain(reader: asyncio.StreamReader) -> None:
+    """Read (and drop) the gateway's answers, so that it never stops reading from us."""
+    while await reader.read(65536):
+        pass
+
+
+async def _live_logger(
+    host: str, port: int, logger: DemoLogger, interval: float, until: float, offset: float
+) -> int:
+    """Send :func:`due` every ``interval`` seconds until ``until`` (loop time); reconnect when
+    the gateway goes away. Returns the packets sent."""
+    loop = asyncio.get_running_loop()
+    sent = 0
+    previous = datetime.now(UTC)
+    await asyncio.sleep(offset)
+    while loop.time() < until:
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            await asyncio.sleep(min(2.0, max(0.0, until - loop.time())))
+            continue
+        draining = asyncio.create_task(_drain(reader))
+        try:
+            while loop.time() < until and not draining.done():
+                now = datetime.now(UTC)
+                packets = due(logger, previous, now)
+                writer.write(b"".join(encode(p) for p in packets))
+                await writer.drain()
+                sent += len(packets)
+                previous = now
+                await asyncio.sleep(min(interval, max(0.0, until - loop.time())))
+        except ConnectionError:
+            pass
+        finally:
+            draining.cancel()
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+    return sent
+
+
+async def run_live(
+    host: str,
+    port: int,
+    loggers: Sequence[DemoLogger],
+    *,
+    interval: float = 60.0,
+    duration: float = float("inf"),
+) -> int:
+    """Keep every logger connected to the gateway at ``host:port``, sending a real-time sample
+    every ``interval`` seconds and minute, hourly and daily data as their periods end.
+
+    Returns
+    -------
+    int
+        Packets sent (when ``duration`` seconds have passed).
+    """
+    loop = asyncio.get_running_loop()
+    until = loop.time() + duration
+    spread = min(interval, 5.0) / max(1, len(loggers))
+    counts = await asyncio.gather(
+        *(_live_logger(host, port, lg, interval, until, i * spread) for i, lg in enumerate(loggers))
+    )
+    return sum(counts)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m ecoguard.demo.devices``: the demo loggers, live, against a running gateway.
+
+    Used by ``scripts/run-demo`` beside ``ecoguard gateway serve`` so that the demo devices stay
+    online; runs until killed (or ``--duration`` seconds).
+    """
+    import argparse
+
+    from ecoguard.config import get_settings
+    from ecoguard.registry.db import make_engine, session_scope
+
+    parser = argparse.ArgumentParser(description="Demo HJ 212 loggers, live.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8212)
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between samples")
+    parser.add_argument("--duration", type=float, default=float("inf"))
+    args = parser.parse_args(argv)
+    engine = make_engine(get_settings().registry_url)
+    try:
+        with session_scope(engine, actor="demo") as session:
+            loggers = demo_loggers(session)
+    finally:
+        engine.dispose()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            run_live(args.host, args.port, loggers, interval=args.interval, duration=args.duration)
+        )
+
+
+if __name__ == "__main__":
+    main()
