@@ -168,6 +168,17 @@ def histogram_quantile(text: str, name: str, q: float) -> float:
     return float("nan")
 
 
+def stored_packets(store: Path) -> int:
+    """Rows of ``gateway_packets`` in the store (from the Delta log's file statistics)."""
+    from deltalake import DeltaTable
+
+    path = store / "gateway_packets"
+    if not DeltaTable.is_deltatable(str(path)):
+        return 0
+    actions = DeltaTable(str(path)).get_add_actions(flatten=True)
+    return int(sum(actions.column("num_records").to_pylist()))
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process [s] (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -241,6 +252,16 @@ def main() -> None:
             gateway_cpu = cpu_seconds(server.pid) - cpu_before
             client_cpu = time.process_time() - client_before
             text = scrape(metrics_port)
+            store = home / "gw" / "timeseries"
+            moved_at_end = stored_packets(store)
+            drain = float("nan")
+            if not args.no_mover:  # does the mover keep up? time until every packet is moved
+                drain_started = time.perf_counter()
+                while time.perf_counter() - drain_started < 300:
+                    if stored_packets(store) >= acked:
+                        drain = time.perf_counter() - drain_started
+                        break
+                    time.sleep(0.25)
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
         finally:
@@ -278,6 +299,12 @@ def main() -> None:
     client = client_cpu / max(1, sent)
     label = "load generator CPU per packet [us] (incl. building frames)"
     print(f"{label:58s} {client * 1e6:12.1f}")
+    if not args.no_mover:
+        print(f"{'packets in the store when the load stopped (share)':58s} "
+              f"{moved_at_end / max(1, acked):12.3f}")  # fmt: skip
+        print(f"{'time the mover then needed to catch up [s]':58s} {drain:12.1f}")
+        moved = acked / (elapsed + drain)
+        print(f"{'mover: records moved per second over load + catch-up':58s} {moved:12,.0f}")
     print(f"{'floor: fsync/s of this disk (one record per fsync)':58s} {fsyncs:12,.0f}")
     print(f"{'acked packets/s / fsync/s (group commit gain)':58s} {acked / elapsed / fsyncs:12.1f}")
     if latencies:

@@ -45,7 +45,7 @@ def test_interval_of_each_data_type(
 ) -> None:
     device = Device(mn=MN, password="123456", site="outlet:7", minute_interval=5)
     record = WalRecord("P", 1_700_000_000.0, "peer", encode(_packet(cn, "20160801080000"))[:-2])
-    readings, packets, refusals = tables_for([((1, 0), record)], lambda mn: device)
+    readings, packets, refusals, _ = tables_for([((1, 0), record)], lambda mn: device)
     (row,) = readings.to_pylist()
     assert (row["data_type"], row["data_time_utc"], row["interval_end_utc"]) == (
         data_type,
@@ -59,7 +59,7 @@ def test_interval_of_each_data_type(
 
 def test_day_partition_follows_china_standard_time() -> None:
     record = WalRecord("P", 1.0, "peer", encode(_packet("2061", "20160801003000"))[:-2])
-    readings, _, _ = tables_for([((1, 0), record)], lambda mn: None)
+    readings = tables_for([((1, 0), record)], lambda mn: None).readings
     (row,) = readings.to_pylist()
     assert row["data_time_utc"] == datetime(2016, 7, 31, 16, 30, tzinfo=UTC)
     assert row["day"] == "2016-08-01"  # already 1 August in Beijing
@@ -76,7 +76,7 @@ def test_split_packet_parts_decode_on_their_own() -> None:
     decoded = [decode(encode(p)) for p in parts]
     assert all(isinstance(d, Packet) and d.split and d.needs_answer for d in decoded)
     records = [((1, i), WalRecord("P", 1.0, "p", encode(p)[:-2])) for i, p in enumerate(parts)]
-    readings, _, _ = tables_for(records, lambda mn: None)
+    readings = tables_for(records, lambda mn: None).readings
     assert sorted(readings.column("parameter").to_pylist()) == ["w00000", "w01018"]
 
 
@@ -115,7 +115,7 @@ def _expected_rows(frames: list[bytes]) -> list[tuple[object, ...]]:
 
 def _actual_rows(frames: list[bytes]) -> list[tuple[object, ...]]:
     records = [((1, i), WalRecord("P", 1.0, "p", f)) for i, f in enumerate(frames)]
-    readings, _, _ = tables_for(records, _sm4_device)
+    readings = tables_for(records, _sm4_device).readings
     return [tuple(row[f] for f in ("record_id", *_ROW_FIELDS)) for row in readings.to_pylist()]
 
 
@@ -274,7 +274,7 @@ def test_wal_folder_made_anew_is_not_mistaken_for_one_already_moved(tmp_path: Pa
 def test_compactor_compacts_a_partition_after_enough_appends() -> None:
     calls: list[tuple[str, str]] = []
     compactor = Compactor(lambda table, day: calls.append((table, day)), threshold=3)
-    result = MoveResult(1, 1, 1, 0, frozenset({("source_readings", "2026-01-01")}))
+    result = MoveResult(1, 1, 1, 0, 0, frozenset({("source_readings", "2026-01-01")}))
     assert [compactor.after(result) for _ in range(4)] == [
         [],
         [],
@@ -282,3 +282,37 @@ def test_compactor_compacts_a_partition_after_enough_appends() -> None:
         [],
     ]
     assert calls == [("source_readings", "2026-01-01")]
+
+
+def test_field_device_information_3020_goes_to_its_own_table(tmp_path: Path) -> None:
+    """HJ 212-2017 Table C.40 (the reference's example) and an instrument state (B.9)."""
+    cps = [
+        "DataTime=20100301145000;PolId=w01018;i11001-Info=//清洗管路//",
+        "DataTime=20100301150000;PolId=w01018;i12001-Info=1;i13004-Info=12.5",
+    ]
+    frames = [
+        encode(Packet(st="32", cn="3020", pw="123456", mn=MN, qn="20160801085857223", flag=5,
+                      cp=cp))[:-2]
+        for cp in cps
+    ]  # fmt: skip
+    tables = tables_for([((1, i), WalRecord("P", 1.0, "p", f)) for i, f in enumerate(frames)],
+                        lambda mn: None)  # fmt: skip
+    assert tables.readings.num_rows == 0 and tables.packets.num_rows == 2
+    rows = [(r["data_time_utc"], r["pol_id"], r["info_id"], r["value"], r["number"], r["day"])
+            for r in tables.device_info.to_pylist()]  # fmt: skip
+    assert rows == [
+        (
+            datetime(2010, 3, 1, 6, 50, tzinfo=UTC),
+            "w01018",
+            "i11001",
+            "清洗管路",
+            None,
+            "2010-03-01",
+        ),
+        (datetime(2010, 3, 1, 7, 0, tzinfo=UTC), "w01018", "i12001", "1", 1.0, "2010-03-01"),
+        (datetime(2010, 3, 1, 7, 0, tzinfo=UTC), "w01018", "i13004", "12.5", 12.5, "2010-03-01"),
+    ]
+    store = TimeseriesStore(tmp_path / "ts")
+    result = move_once(_wal_with(tmp_path, frames), store, lambda mn: None)
+    assert result.device_info == 3
+    assert store.read("gateway_device_info").num_rows == 3

@@ -24,9 +24,11 @@ import pyarrow.compute as pc
 
 from ecoguard.ingest.hj212.directory import Device, JsonDeviceDirectory, RegistryDeviceDirectory
 from ecoguard.ingest.hj212.records import (
+    INFO_TABLE,
     PACKETS_TABLE,
     READINGS_TABLE,
     REFUSALS_TABLE,
+    TABLE_NAMES,
     record_id_text,
     tables_for,
 )
@@ -39,9 +41,6 @@ from ecoguard.ingest.hj212.wal import (
     wal_identity,
     write_checkpoint,
 )
-
-TABLES: Final = (READINGS_TABLE, PACKETS_TABLE, REFUSALS_TABLE)
-"""The tables :func:`~ecoguard.ingest.hj212.records.tables_for` fills, in its order."""
 
 __all__ = [
     "MOVER_APP_ID",
@@ -94,6 +93,7 @@ class MoveResult:
     readings: int
     packets: int
     refusals: int
+    device_info: int = 0
     days: frozenset[tuple[str, str]] = frozenset()
     """``(table, day)`` partitions this round appended to."""
 
@@ -134,7 +134,7 @@ def move_once(
     version = position_version(end)
     appended: dict[str, int] = {}
     days: set[tuple[str, str]] = set()
-    for table, rows in zip(TABLES, tables_for(batch, lookup), strict=True):
+    for table, rows in zip(TABLE_NAMES, tables_for(batch, lookup), strict=True):
         applied = sink.applied_version(table, app_id)
         if applied is not None:
             if applied >= version:
@@ -153,6 +153,7 @@ def move_once(
         appended.get(READINGS_TABLE, 0),
         appended.get(PACKETS_TABLE, 0),
         appended.get(REFUSALS_TABLE, 0),
+        appended.get(INFO_TABLE, 0),
         frozenset(days),
     )
 
