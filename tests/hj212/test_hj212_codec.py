@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -204,6 +206,15 @@ def test_refusals_name_reason_and_field(frame: bytes, reason: Reason, field: str
     assert str(refusal).startswith(reason.value)
 
 
+def test_refusal_with_a_non_ascii_digit_in_flag() -> None:
+    # a byte flipped to 0xB2 reads "²" (latin-1), a digit to str.isdigit() but not to int()
+    frame = VERIFIED[8].encode().replace(b"Flag=0", b"Flag=\xb2")
+    refusal = decode(frame)
+    assert isinstance(refusal, Refusal) and refusal.reason is Reason.CRC_MISMATCH
+    assert refusal.version is None and refusal.mn == "LD130107000188"
+    assert decode_many([frame]) == [refusal]
+
+
 def test_wrong_length_with_good_crc_is_accepted_by_crc() -> None:
     good = VERIFIED[6]
     frame = good[:2] + "0143" + good[6:]  # length 4 too large, as seen once in the capture
@@ -354,3 +365,98 @@ def test_encode_refuses_segments_over_1024_bytes() -> None:
     big = Packet(st="31", cn="2011", pw="123456", mn="A" * 24, cp="DataTime=20260101000000;" + "a21026-Rtd=1.0;" * 80)  # fmt: skip
     with pytest.raises(ValueError, match="split it"):
         encode(big)
+
+
+# ------------------------------------------------ batch path == one-at-a-time path
+
+
+def _everything(result: Packet | Refusal | None) -> tuple[object, ...] | None:
+    """All fields, including those left out of ``==`` (``raw``, a refusal's packet)."""
+    if result is None:
+        return None
+    if isinstance(result, Packet):
+        return (*dataclasses.astuple(result), result.raw, result.readings(), result.value_count())
+    return (*dataclasses.astuple(result)[:-1], _everything(result.packet), str(result))
+
+
+def _assert_batch_equals_single(frames: list[bytes]) -> None:
+    single = [_everything(decode(f)) for f in frames]
+    assert [_everything(r) for r in decode_many(frames)] == single
+    for i in range(0, len(frames), 7):  # batch composition must not matter
+        assert [_everything(r) for r in decode_many(frames[i : i + 7])] == single[i : i + 7]
+
+
+_QUIRKS = [
+    (b";", b","),
+    (b";", b" ; "),
+    (b"=", b" = "),
+    (b",", b",,"),
+    (b"&&", b";&&"),
+    (b"&&", b"&& "),
+    (b"=", b"=\x00"),
+    (b"-Rtd=", b"-Rtd=x"),
+    (b"-Avg=", b"-Avg=1e5"),
+    (b"-Min=", b"-Min=\t"),
+    (b"-Flag=N", b"-Info=//a;b=c//"),
+    (b"-Flag=N", b"-Flag=\xc7\xe5"),
+    (b"-Flag=N", b"-Flag=\xe6\xb8\x85"),
+    (b"Flag=", b"Flag=\xb2"),
+    (b"CN=20", b"CN=\xd9\xa2"),
+    (b"QN=", b"QN=20260101;X="),
+    (b"ST=", b"QN=20260101000000123;ST="),
+    (b";MN=", b";QN=1;MN="),
+    (b";CP=", b";RF=1;CP="),
+    (b"DataTime=20", b"DataTime=19"),
+    (b"DataTime=", b"AlarmTime="),
+    (b"CP=&&", b"CP=&&{0x12,0x34}"),
+]
+
+
+@st.composite
+def frame_batches(draw: st.DrawFn) -> list[bytes]:
+    """Frames as devices send them, then damaged or given the quirks of real traffic."""
+    frames = []
+    for packet in draw(st.lists(packets(), min_size=1, max_size=6)):
+        frame = encode(packet)
+        segment = frame[6:-6]
+        for old, new in draw(st.lists(st.sampled_from(_QUIRKS), max_size=2)):
+            segment = segment.replace(old, new, draw(st.sampled_from([1, -1])))
+        body = bytearray(segment)
+        for _ in range(draw(st.integers(0, 2))):
+            if body:
+                body[draw(st.integers(0, len(body) - 1))] = draw(st.integers(0, 255))
+        segment = bytes(body)
+        crc = b"%04X" % crc_hj212(segment)
+        if draw(st.booleans()):
+            crc = crc.lower()
+        length = len(segment) + draw(st.sampled_from([0, 0, 0, 1, -3]))
+        tail = draw(st.sampled_from([b"\r\n", b"\n", b""]))
+        frame = b"##%04d%s%s%s" % (max(length, 0), segment, crc, tail)
+        if draw(st.integers(0, 9)) == 0:
+            frame = frame[: draw(st.integers(0, len(frame)))]
+        frames.append(frame)
+    return frames
+
+
+@given(frame_batches())
+@settings(max_examples=300, deadline=None)  # timing varies on shared CI cores
+def test_decode_many_equals_decode_on_generated_and_damaged_frames(frames: list[bytes]) -> None:
+    _assert_batch_equals_single(frames)
+
+
+@given(st.lists(st.binary(max_size=120).map(lambda b: b"##0" + b), max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_decode_many_equals_decode_on_random_bytes(frames: list[bytes]) -> None:
+    _assert_batch_equals_single(frames)
+
+
+@pytest.mark.shared_data
+def test_decode_many_equals_decode_on_the_real_capture(shared_data: Path) -> None:
+    frames: list[bytes] = []
+    for path in sorted((shared_data / "hj212_capture").glob("*.h212")):
+        lines = path.read_bytes().split(b"\r\n")
+        frames += lines[:-1] if lines and lines[-1] == b"" else lines
+    assert len(frames) == 18079
+    batch = decode_many(frames)
+    assert sum(isinstance(r, Packet) for r in batch) == 18069
+    assert [_everything(r) for r in batch] == [_everything(decode(f)) for f in frames]

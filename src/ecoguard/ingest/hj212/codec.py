@@ -407,7 +407,12 @@ def decode(
         version = None
         if flag is None and header:
             version = "2005"
-        elif flag is not None and flag.isdigit() and (int(flag) >> 2) & 0x3F in (0, 1, 2):
+        elif (
+            flag is not None
+            and flag.isdigit()
+            and flag.isascii()  # "²" is a digit to isdigit() but not to int()
+            and (int(flag) >> 2) & 0x3F in (0, 1, 2)
+        ):
             version = Version((int(flag) >> 2) & 0x3F).label
         refusal = Refusal(
             reason,
