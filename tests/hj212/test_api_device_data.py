@@ -1,4 +1,4 @@
-"""/api/v1/devices/{mn}/readings|refusals: scoped by the registry, times in CST."""
+"""/api/v1/devices/{mn}/readings|refusals|info: scoped by the registry, times in CST."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ecoguard.api.app import create_app
 from ecoguard.config import Settings
-from ecoguard.ingest.hj212.records import READINGS_SCHEMA, READINGS_TABLE
+from ecoguard.ingest.hj212.records import INFO_SCHEMA, INFO_TABLE, READINGS_SCHEMA, READINGS_TABLE
 from ecoguard.registry.db import make_engine, session_scope, upgrade
 from ecoguard.registry.demo import seed_demo
 from ecoguard.registry.models import Device, Enterprise
@@ -56,6 +56,14 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
         version=1,
         partition_by=["day"],
     )
+    info = [
+        {"record_id": "00000001:0000000000", "mn": mn, "st": "31", "data_time_utc": T0,
+         "pol_id": "a21026", "info_id": "i12001", "value": "1", "number": 1.0,
+         "received_at_utc": T0, "day": "2026-11-20"}
+        for mn in by_region.values()
+    ]  # fmt: skip
+    store.append(INFO_TABLE, pa.Table.from_pylist(info, schema=INFO_SCHEMA), app_id="test",
+                 version=1, partition_by=["day"])  # fmt: skip
     with TestClient(create_app(settings, engine=engine)) as client:
         yield client, by_region
     engine.dispose()
@@ -80,6 +88,13 @@ def test_readings_of_a_device_in_scope_in_cst(setup: tuple[TestClient, dict[str,
     ]
     empty = client.get(f"/api/v1/devices/{mn}/refusals?{query}", headers=_headers(client, "urumqi"))
     assert empty.status_code == 200 and empty.json()["items"] == []
+    info = client.get(f"/api/v1/devices/{mn}/info?{query}", headers=_headers(client, "urumqi"))
+    assert info.status_code == 200, info.text
+    assert [(i["info_id"], i["pol_id"], i["number"], i["data_time_utc"])
+            for i in info.json()["items"]] == [("i12001", "a21026", 1.0, "2026-11-20T10:00:00+08:00")]  # fmt: skip
+    other = by_region["650200"]
+    hidden = client.get(f"/api/v1/devices/{other}/info", headers=_headers(client, "urumqi"))
+    assert hidden.status_code == 404
 
 
 def test_device_of_another_prefecture_is_not_found(

@@ -1,4 +1,5 @@
-"""/api/v1/devices/{mn}/readings|refusals: what a data logger sent and what was refused.
+"""/api/v1/devices/{mn}/readings|refusals|info: what a data logger sent, what was refused,
+and what it reported about its instruments (logs, states).
 
 The device must be in the caller's scope (registry); otherwise it is not found.
 """
@@ -14,8 +15,15 @@ from pydantic import AwareDatetime
 
 from ecoguard.api.deps import RepoDep, SettingsDep
 from ecoguard.api.problems import ERROR_RESPONSES
-from ecoguard.api.schemas.device_data import DeviceReadings, DeviceRefusals, Reading, Refusal
-from ecoguard.ingest.hj212.listing import READINGS_TABLE, REFUSALS_TABLE, list_rows
+from ecoguard.api.schemas.device_data import (
+    DeviceInfo,
+    DeviceInfoItem,
+    DeviceReadings,
+    DeviceRefusals,
+    Reading,
+    Refusal,
+)
+from ecoguard.ingest.hj212.listing import INFO_TABLE, READINGS_TABLE, REFUSALS_TABLE, list_rows
 from ecoguard.registry.models import Device
 from ecoguard.timeseries.store import TimeseriesStore
 
@@ -81,3 +89,24 @@ def device_refusals(
     store = TimeseriesStore(settings.timeseries_root)
     rows = list_rows(store, REFUSALS_TABLE, mn=mn, start=first, end=last, limit=limit)
     return DeviceRefusals(mn=mn, start=first, end=last, items=[Refusal(**_cst(r)) for r in rows])
+
+
+@router.get("/{mn}/info")
+def device_info(
+    repo: RepoDep,
+    settings: SettingsDep,
+    mn: Mn,
+    start: Annotated[
+        AwareDatetime | None, Query(description="Data time from (default: end - 1 day).")
+    ] = None,
+    end: Annotated[
+        AwareDatetime | None, Query(description="Data time before (default: now).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=_MAX_ROWS)] = 1000,
+) -> DeviceInfo:
+    """Instrument logs, states and parameters a device uploaded (HJ 212 CN 3020)."""
+    first, last = _window(repo, mn, start, end)
+    store = TimeseriesStore(settings.timeseries_root)
+    rows = list_rows(store, INFO_TABLE, mn=mn, start=first, end=last, limit=limit)
+    items = [DeviceInfoItem(**_cst(r)) for r in rows]
+    return DeviceInfo(mn=mn, start=first, end=last, items=items)

@@ -65,3 +65,28 @@ class DeviceRefusals(BaseModel):
     start: dt.datetime
     end: dt.datetime
     items: list[Refusal]
+
+
+class DeviceInfoItem(BaseModel):
+    """One item of field-device information (HJ 212 CN 3020): a log line, a state, a parameter.
+
+    ``info_id`` is the HJ 212-2017 Appendix B code (``i11001`` instrument log, ``i12001``
+    instrument state: 0 running, 1 maintenance, 2 fault, 3 calibration, ...); ``pol_id`` the
+    analyser it is about.
+    """
+
+    data_time_utc: dt.datetime | None = None
+    pol_id: str | None = None
+    info_id: str
+    value: str | None = None
+    number: float | None = None
+    received_at_utc: dt.datetime | None = None
+
+
+class DeviceInfo(BaseModel):
+    """A device's information uploads in a time window."""
+
+    mn: str
+    start: dt.datetime
+    end: dt.datetime
+    items: list[DeviceInfoItem]

@@ -9,13 +9,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ecoguard.ingest.hj212.records import READINGS_KEYS, READINGS_TABLE, REFUSALS_TABLE
+from ecoguard.ingest.hj212.records import INFO_TABLE, READINGS_KEYS, READINGS_TABLE, REFUSALS_TABLE
 from ecoguard.timeseries.store import TimeseriesStore
 
-__all__ = ["READINGS_TABLE", "REFUSALS_TABLE", "TIME_COLUMN", "list_rows"]
+__all__ = [
+    "INFO_TABLE",
+    "READINGS_TABLE",
+    "REFUSALS_TABLE",
+    "TIME_COLUMN",
+    "list_rows",
+]
 
 #: The time column each table is listed by.
-TIME_COLUMN: Final = {READINGS_TABLE: "data_time_utc", REFUSALS_TABLE: "received_at_utc"}
+TIME_COLUMN: Final = {
+    READINGS_TABLE: "data_time_utc",
+    REFUSALS_TABLE: "received_at_utc",
+    INFO_TABLE: "data_time_utc",
+}
 
 
 def list_rows(
@@ -31,7 +41,7 @@ def list_rows(
 
     Parameters
     ----------
-    table : {"source_readings", "gateway_refusals"}
+    table : {"source_readings", "gateway_refusals", "gateway_device_info"}
     start, end : datetime, optional
         Aware datetimes (UTC or any offset).
     limit : int, optional
