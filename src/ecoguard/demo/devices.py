@@ -134,7 +134,7 @@ def _flue(
         _Factor("a19001", o2, 0.03),
         _Factor("a01011", velocity, 0.03, follows_load=True),
         _Factor("a01012", temp, 0.02, digits=1),
-        _Factor("a01013", -0.30, 0.05),
+        _Factor("a01013", -0.30, 0.05, digits=3),
         _Factor("a01014", humidity, 0.04),
     )
 

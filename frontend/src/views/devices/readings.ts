@@ -19,7 +19,7 @@ export const FACTORS: Record<string, { unit: string; cou?: string }> = {
   a21002: { unit: 'mg/m³', cou: 'kg' },
   a19001: { unit: '%' },
   a01011: { unit: 'm/s' },
-  a01012: { unit: '℃' },
+  a01012: { unit: '°C' },
   a01013: { unit: 'kPa' },
   a01014: { unit: '%' },
   w00000: { unit: 'L/s', cou: 'm³' },
