@@ -1,10 +1,14 @@
-"""`ecoguard gateway ...`: the HJ 212 data-acquisition gateway (parse, serve, simulate, query)."""
+"""`ecoguard gateway ...`: the HJ 212 data-acquisition gateway (parse, serve, simulate, query,
+send commands to devices through a running gateway's spool folder)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+import time
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +18,13 @@ from rich.console import Console
 from ecoguard.cli.output import OutputFormat, write_rows
 from ecoguard.config import get_settings
 from ecoguard.ingest.hj212.codec import CST_ZONE, Packet, decode_many
+from ecoguard.ingest.hj212.commands import (
+    CommandError,
+    CommandRequest,
+    State,
+    make_request,
+    request_json,
+)
 from ecoguard.ingest.hj212.directory import JsonDeviceDirectory
 from ecoguard.ingest.hj212.listing import READINGS_TABLE, REFUSALS_TABLE, list_rows
 from ecoguard.ingest.hj212.simulate import FAULTS, make_fleet, run_fleet
@@ -211,6 +222,12 @@ def simulate(
         typer.Option(help="Only write the fleet's device directory (JSON) here and exit."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Fleet seed (same seed, same MNs).")] = 0,
+    calibrate_every: Annotated[
+        float,
+        typer.Option(
+            help="Each logger asks for time calibration (1013) every this many s; 0: off."
+        ),
+    ] = 0.0,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Summary format.")] = (
         OutputFormat.table
     ),
@@ -240,6 +257,7 @@ def simulate(
             faults=kinds,
             fault_rate=fault_rate if kinds else 0.0,
             seed=seed,
+            calibrate_every=calibrate_every,
         )
     )
     expecting = sum(1 for d in fleet if not (d.site or "").endswith(":0"))
@@ -250,6 +268,8 @@ def simulate(
             "bad_sent": stats.bad_sent,
             "acked": stats.acked,
             "answers_9011": stats.answers_9011,
+            "commands_answered": stats.commands,
+            "calibration_requests": stats.calibration_requests,
             "closed_by_gateway": stats.connections_closed_by_peer,
             "connect_failures": stats.connect_failures,
             "acked_per_s": round(stats.acked / duration, 1),
@@ -353,3 +373,207 @@ def devices_state(
         columns=["mn", "last_seen_utc", "connected", "peer", "packets", "refusals"],
         title="devices",
     )
+
+
+# ---------------------------------------------------------------------- commands to devices
+
+
+class HistoryData(StrEnum):
+    """History data kinds (HJ 212-2017 Table 9)."""
+
+    minute = "minute"  # 2051
+    hour = "hour"  # 2061
+    day = "day"  # 2031
+    runtime = "runtime"  # 2041 facility running time
+
+
+OUTCOME_COLUMNS = [
+    "id", "command", "mn", "cn", "data", "begin", "end", "state", "qn", "attempts", "qn_rtn",
+    "exe_rtn", "uploads", "device_time", "detail",
+]  # fmt: skip
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Gateway home (default: $ECOGUARD_HOME/gateway)."),
+]
+MnOption = Annotated[str, typer.Option("--mn", help="Device MN as registered.")]
+WaitOption = Annotated[
+    float,
+    typer.Option("--wait", min=0, help="Seconds to wait for the outcome (0: queue and return)."),
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option("--timeout", help="Seconds to wait for the device's 9011 before resending."),
+]
+RetriesOption = Annotated[
+    int, typer.Option("--retries", help="Resends without a 9011 (2017 Table 1 ReCount).")
+]
+ExecTimeoutOption = Annotated[
+    float,
+    typer.Option("--exec-timeout", help="After the 9011: seconds of silence before giving up."),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+
+
+def _command_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+_HINTS = {
+    "begin": "--begin",
+    "end": "--end",
+    "range": "--begin/--end",
+    "data": "--data",
+    "retries": "--retries",
+    "answer_timeout": "--timeout/--exec-timeout",
+    "mn": "--mn",
+}
+
+
+def _request(kind: str, mn: str, **kw: Any) -> CommandRequest:
+    """A validated request; a broken rule is a usage error (exit code 2) naming the option."""
+    command_id = _command_id()
+    try:
+        return make_request(
+            kind, mn, id=command_id, requested_at=f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}", **kw
+        )
+    except CommandError as exc:
+        text = str(exc).removeprefix(f"command {command_id!r}: ")
+        hint = _HINTS.get(text.split(" ", 1)[0].rstrip(":"))
+        raise typer.BadParameter(text, param_hint=hint) from None
+
+
+def _send(home: Path | None, request: CommandRequest, wait: float, fmt: OutputFormat) -> None:
+    """Spool ``request`` (tmp, then rename), wait for a final outcome, print it.
+
+    Exit code 0 when executed (or queued with ``--wait 0``), 1 otherwise.
+    """
+    spool = (home or _home()) / "commands"
+    spool.mkdir(parents=True, exist_ok=True)
+    tmp = spool / f".{request.id}.json.tmp"
+    tmp.write_text(request_json(request), encoding="utf-8")
+    queued = spool / f"{request.id}.json"
+    tmp.replace(queued)
+    done = spool / "done" / f"{request.id}.json"
+    deadline = time.monotonic() + wait
+    outcome: dict[str, Any] | None = None
+    while wait > 0:
+        if done.is_file():
+            outcome = json.loads(done.read_text(encoding="utf-8"))
+            if outcome["final"]:
+                break
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    if wait == 0:
+        _err.print(f"queued {request.id} in {spool}; see `ecoguard gateway commands`")
+        write_rows([{"id": request.id, "state": "queued"}], fmt, title="command")
+        return
+    if outcome is None:
+        try:
+            queued.unlink()  # nobody took it: withdraw it
+        except FileNotFoundError:
+            pass
+        else:
+            _err.print(
+                f"no gateway picked up {request.id} within {wait:g} s (is `ecoguard gateway "
+                f"serve` running with home {spool.parent}?); request withdrawn"
+            )
+            raise typer.Exit(1)
+        outcome = {"id": request.id, "state": "sent", "final": False}
+    columns = None if fmt is OutputFormat.json else OUTCOME_COLUMNS  # JSON: the whole outcome
+    write_rows([outcome], fmt, columns=columns, title="command")
+    if not outcome.get("final"):
+        state = outcome.get("state")
+        _err.print(f"{request.id} still {state} after {wait:g} s; see `ecoguard gateway commands`")
+        raise typer.Exit(1)
+    if outcome["state"] != State.EXECUTED:
+        _err.print(f"{request.id}: {outcome['state']}: {outcome.get('detail', '')}")
+        raise typer.Exit(1)
+
+
+@app.command("request-history")
+def request_history(
+    mn: MnOption,
+    data: Annotated[
+        HistoryData,
+        typer.Option("--data", help="minute (2051), hour (2061), day (2031), runtime (2041)."),
+    ],
+    begin: Annotated[
+        str, typer.Option("--begin", help="First period start: YYYYMMDDhhmmss or ISO 8601 (CST).")
+    ],
+    end: Annotated[str, typer.Option("--end", help="Last period start (inclusive), same forms.")],
+    home: HomeOption = None,
+    wait: WaitOption = 60.0,
+    timeout: TimeoutOption = 10.0,
+    retries: RetriesOption = 3,
+    exec_timeout: ExecTimeoutOption = 60.0,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Ask a connected device to upload its stored data of a time range again (补传).
+
+    The running gateway sends 2051/2061/2031/2041 with ``BeginTime``/``EndTime`` (HJ 212-2017
+    Tables C.20-C.23); the device answers 9011, uploads one packet per period (stored like
+    any upload, without duplicates), then 9012. Exit code 0 when executed, 1 when not
+    connected, unknown, refused, failed, without data or timed out, 2 for bad input.
+    """
+    request = _request(
+        "history", mn, data=data.value, begin=begin, end=end, answer_timeout=timeout,
+        retries=retries, exec_timeout=exec_timeout,
+    )  # fmt: skip
+    _send(home, request, wait, fmt)
+
+
+@app.command("set-time")
+def set_time(
+    mn: MnOption,
+    home: HomeOption = None,
+    wait: WaitOption = 30.0,
+    timeout: TimeoutOption = 10.0,
+    retries: RetriesOption = 3,
+    exec_timeout: ExecTimeoutOption = 30.0,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Set a connected device's clock to the gateway's time (1012 ``SystemTime``, CST)."""
+    request = _request(
+        "set-time", mn, answer_timeout=timeout, retries=retries, exec_timeout=exec_timeout
+    )
+    _send(home, request, wait, fmt)
+
+
+@app.command("get-time")
+def get_time(
+    mn: MnOption,
+    home: HomeOption = None,
+    wait: WaitOption = 30.0,
+    timeout: TimeoutOption = 10.0,
+    retries: RetriesOption = 3,
+    exec_timeout: ExecTimeoutOption = 30.0,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Ask a connected device for its clock (1011); shown as ``device_time`` (CST)."""
+    request = _request(
+        "get-time", mn, answer_timeout=timeout, retries=retries, exec_timeout=exec_timeout
+    )
+    _send(home, request, wait, fmt)
+
+
+@app.command("commands")
+def commands_list(
+    home: HomeOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most recent N.")] = 50,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Recent commands and their outcomes (newest first), and requests not yet picked up."""
+    spool = (home or _home()) / "commands"
+    rows: list[tuple[float, dict[str, Any]]] = []
+    if spool.is_dir():
+        for path in spool.glob("*.json"):
+            rows.append((path.stat().st_mtime, {"id": path.stem, "state": "queued"}))
+        for path in (spool / "done").glob("*.json"):
+            try:
+                rows.append((path.stat().st_mtime, json.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError):
+                continue  # replaced while listing
+    rows.sort(key=lambda r: r[0], reverse=True)
+    write_rows([r for _, r in rows[:limit]], fmt, columns=OUTCOME_COLUMNS, title="commands")

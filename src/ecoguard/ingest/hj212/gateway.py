@@ -12,6 +12,12 @@ for uploads, ``9013`` for notifications and heartbeats (HJ 212-2025 9015), ``901
 ``QnRtn`` 3 (PW), 4 (MN) or 8 (CN) for refused packets that asked for an answer. A mover process
 (:mod:`.mover`) copies the log into the time-series store; a restart replays what it had not.
 
+Commands (platform -> device, :mod:`.commands`): a ``1013`` time-calibration notification is
+answered ``9013`` and then, on the same connection, a ``1012`` with the gateway's CST time;
+operators drop requests (history 2051/2061/2031/2041, set/get time) into ``<home>/commands/``,
+the housekeeping loop sends them on the device's open connection, tracks the 9011/9012 answers
+by QN and writes the outcome to ``<home>/commands/done/<id>.json``.
+
 Connection policy: junk and bad packets never close a connection; ``max_auth_failures``
 consecutive unknown-MN / wrong-password packets do; so do ``idle_timeout`` seconds without a
 byte and ``frame_timeout`` seconds stuck in an incomplete frame (slow sender).
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -29,7 +36,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +44,18 @@ from pathlib import Path
 from typing import cast
 
 from ecoguard.ingest.hj212.build import build_frame
-from ecoguard.ingest.hj212.codec import Packet, Reason, Refusal, decode, decode_many
+from ecoguard.ingest.hj212.codec import CST_ZONE, Packet, Reason, Refusal, decode, decode_many
+from ecoguard.ingest.hj212.commands import (
+    CN_TIME_CALIBRATION,
+    Command,
+    CommandDesk,
+    CommandError,
+    CommandRequest,
+    State,
+    command_frame,
+    outcome_json,
+    parse_request,
+)
 from ecoguard.ingest.hj212.directory import (
     DeviceDirectory,
     JsonDeviceDirectory,
@@ -61,7 +79,7 @@ _QNRTN = {Reason.WRONG_PASSWORD: 3, Reason.UNKNOWN_MN: 4, Reason.UNSUPPORTED_COM
 _ACCEPTED = (("outcome", "accepted"), ("reason", ""))
 _BATCH_DECODE = 2
 """From this many frames in one loop pass on, CRCs are computed in one vectorised pass."""
-_NOTIFICATIONS = frozenset({"1013"})
+_NOTIFICATIONS = frozenset({CN_TIME_CALIBRATION})
 """Device notifications answered with 9013 (2017 §6.5: notification, 2 steps)."""
 
 
@@ -141,6 +159,10 @@ class DeviceState:
     peer: str = ""
     packets: int = 0
     refusals: int = 0
+    conn: _Connection | None = None
+    """The connection the device last opened (commands go there)."""
+    packet: Packet | None = None
+    """Its latest accepted packet: the version (Flag) and ST commands are sent with."""
 
 
 class _Connection(asyncio.Protocol):
@@ -220,6 +242,12 @@ class Gateway:
         self.directory = directory
         self.wal_folder = config.home / "wal"
         self.state_folder = config.home / "state"
+        self.spool = config.home / "commands"
+        self.desk = CommandDesk()
+        self._watch = self.desk.watch
+        """MN -> commands in flight; empty (one truth test per packet) when none are out."""
+        self._after_commit: list[Callable[[], None]] = []
+        """Run after the next group commit has been answered (1012 after the 9013 of a 1013)."""
         self.devices: dict[str, DeviceState] = {}
         self.connections: set[_Connection] = set()
         self._pending: list[tuple[bytes, _Connection | None, bytes | None, float]] = []
@@ -294,6 +322,15 @@ class Gateway:
         self.m_overload = r.add(
             Counter("hj212_overload_pauses_total", "Times reading was paused for the WAL.")
         )
+        self.m_cmd_sent = r.add(
+            Counter("hj212_commands_sent_total", "Commands sent to devices (resends too), by CN.")
+        )
+        self.m_cmd_answers = r.add(
+            Counter("hj212_command_answers_total", "9011/9012 answers to commands, by CN and code.")
+        )
+        self.m_cmd_outcomes = r.add(
+            Counter("hj212_command_outcomes_total", "Commands finished, by final state.")
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -301,6 +338,7 @@ class Gateway:
         """Open the WAL, start the mover, listen."""
         loop = asyncio.get_running_loop()
         self.state_folder.mkdir(parents=True, exist_ok=True)
+        (self.spool / "done").mkdir(parents=True, exist_ok=True)
         self._wal = WriteAheadLog(
             self.wal_folder, fsync=self.config.fsync, segment_bytes=self.config.wal_segment_bytes
         )
@@ -333,6 +371,9 @@ class Gateway:
         if self._wal is not None:
             self._wal.close()
         self._executor.shutdown(wait=True)
+        for command in list(self.desk.by_qn.values()):
+            self._finish(command, State.TIMED_OUT, "the gateway stopped before the answer")
+        self._write_outcomes(self._outcomes(), [])
         self._write_state()
         for state in self.devices.values():
             state.connections = 0  # every connection is closed now
@@ -456,10 +497,14 @@ class Gateway:
         if packet.mn not in conn.mns:
             conn.mns.add(packet.mn)
             state.connections += 1
+            state.conn = conn
         state.last_seen = received_at
         state.peer = conn.peer
+        state.packet = packet
         state.packets += 1
         cn = packet.cn
+        if self._watch and packet.mn in self._watch:  # a command of ours is out (rare)
+            self._observe(packet)
         if cn in HEARTBEAT_CNS or cn in ANSWER_CNS:
             if packet.needs_answer and cn in HEARTBEAT_CNS:
                 conn.send(answer_frame(packet, "9013"))
@@ -471,6 +516,8 @@ class Gateway:
             answer = answer_frame(packet, "9013" if cn in _NOTIFICATIONS else "9014")
         record = WalRecord("P", received_at, conn.peer, item).encode()
         self._pending.append((record, conn, answer, now))
+        if cn in _NOTIFICATIONS:  # 1013: after its 9013, set the device's time (1012)
+            self._after_commit.append(functools.partial(self._calibrate, conn, packet.mn))
         self._wake.set()
         if len(self._pending) > self.config.max_queue and not self._reading_paused:
             self._pause_all()
@@ -521,6 +568,7 @@ class Gateway:
                 self._wake.clear()
                 continue
             batch, self._pending = self._pending, []
+            hooks, self._after_commit = self._after_commit, []
             started = time.monotonic()
             try:
                 await loop.run_in_executor(
@@ -538,6 +586,8 @@ class Gateway:
                     conn.send(answer)
                     self.m_ack_latency.observe(done - t0)
             self.m_acks.inc(sum(1 for b in batch if b[2] is not None), cn="9014")
+            for hook in hooks:
+                hook()
             if self._reading_paused and len(self._pending) < self.config.max_queue // 2:
                 self._resume_all()
 
@@ -555,6 +605,136 @@ class Gateway:
         for conn in self.connections:
             if conn.transport is not None and not conn.closed:
                 conn.transport.resume_reading()
+
+    # ------------------------------------------------------------------ commands
+
+    def _observe(self, packet: Packet) -> None:
+        """A packet of a device with a command in flight: 9011/9012, uploads, its time."""
+        command = self.desk.observe(packet, time.monotonic(), datetime.now(UTC))
+        if command is not None and packet.cn in ("9011", "9012"):
+            code = command.qn_rtn if packet.cn == "9011" else command.exe_rtn
+            self.m_cmd_answers.inc(cn=packet.cn, code=str(code))
+        for done in self.desk.take_finished():
+            self.m_cmd_outcomes.inc(state=done.state.value)
+
+    def _connection(self, mn: str) -> _Connection | None:
+        state = self.devices.get(mn)
+        conn = None if state is None else state.conn
+        return conn if conn is not None and not conn.closed else None
+
+    def _calibrate(self, conn: _Connection, mn: str) -> None:
+        """After the 9013 of a 1013: set the device's time (2017 §6.5, Table C.3)."""
+        if conn.closed:
+            return
+        request = CommandRequest(id=f"calibrate-{mn}", kind="set-time", mn=mn)
+        qn = self.desk.new_qn(datetime.now(CST_ZONE))
+        self._send(self.desk.open(request, qn, report=False), conn)
+
+    def _send(self, command: Command, conn: _Connection) -> None:
+        """Write ``command`` with the registered PW and the version/ST last seen from the MN."""
+        device = self.directory.lookup(command.mn)
+        state = self.devices.get(command.mn)
+        if device is None or state is None or state.packet is None:
+            self._finish(command, State.UNKNOWN_MN, "MN left the device directory")
+            return
+        last = state.packet
+        frame = command_frame(
+            command.request,
+            pw=device.password,
+            st=last.st,
+            version=last.version,
+            qn=command.qn,
+            now_cst=datetime.now(CST_ZONE).replace(tzinfo=None),
+            key=device.sm4_key,
+        )
+        conn.send(frame)
+        self.m_cmd_sent.inc(cn=command.cn)
+        self.desk.sent(command, time.monotonic(), datetime.now(UTC))
+
+    def _finish(self, command: Command, state: State, detail: str) -> None:
+        self.desk.finish(command, state, detail)
+        command.note(datetime.now(UTC), detail)
+        for done in self.desk.take_finished():
+            self.m_cmd_outcomes.inc(state=done.state.value)
+
+    def _dispatch(self, request: CommandRequest) -> tuple[str, dict[str, object]] | None:
+        """Send an operator's request, or say at once why it cannot be sent."""
+        if self.directory.lookup(request.mn) is None:
+            state, detail = State.UNKNOWN_MN, f"MN {request.mn!r} is not in the device directory"
+        elif (conn := self._connection(request.mn)) is None:
+            seen = self.devices.get(request.mn)
+            state, detail = (
+                State.NOT_CONNECTED,
+                "the device has no open connection"
+                + (
+                    f" (last seen {datetime.fromtimestamp(seen.last_seen, UTC):%Y-%m-%dT%H:%M:%SZ})"
+                    if seen is not None and seen.last_seen
+                    else " (not seen since the gateway started)"
+                ),
+            )
+        else:
+            qn = self.desk.new_qn(datetime.now(CST_ZONE))
+            self._send(self.desk.open(request, qn), conn)
+            return None  # its outcome is written as a changed command
+        self.m_cmd_outcomes.inc(state=state.value)
+        return request.id, outcome_json(request, state, detail)
+
+    async def _commands_tick(self, now: float) -> None:
+        """Pick up spooled requests, resend or time out commands, write changed outcomes."""
+        try:
+            names = sorted(
+                e.path for e in os.scandir(self.spool) if e.name.endswith(".json") and e.is_file()
+            )
+        except OSError:
+            names = []
+        outcomes: list[tuple[str, dict[str, object]]] = []
+        taken: list[Path] = []
+        if names:
+            for path, text in await asyncio.to_thread(_read_files, [Path(n) for n in names]):
+                taken.append(path)
+                try:
+                    request = parse_request(text, path.name)
+                    if request.id != path.stem:
+                        raise CommandError(f"{path.name}: id {request.id!r} differs from the name")
+                except CommandError as exc:
+                    self.m_cmd_outcomes.inc(state=State.INVALID.value)
+                    outcomes.append((path.stem, {"id": path.stem, "state": "invalid",
+                                                 "final": True, "detail": str(exc)}))  # fmt: skip
+                    continue
+                if any(c.request.id == request.id for c in self.desk.by_qn.values()):
+                    continue  # already in flight (a file written twice)
+                outcome = self._dispatch(request)
+                if outcome is not None:
+                    outcomes.append(outcome)
+        for command in self.desk.due(now, datetime.now(UTC)):
+            conn = self._connection(command.mn)
+            if conn is None:
+                self._finish(command, State.NOT_CONNECTED, "the connection closed; not resent")
+            else:
+                self._send(command, conn)
+        for done in self.desk.take_finished():
+            self.m_cmd_outcomes.inc(state=done.state.value)
+        outcomes += self._outcomes()
+        if outcomes or taken:
+            try:
+                await asyncio.to_thread(self._write_outcomes, outcomes, taken)
+            except OSError:
+                self.m_cmd_outcomes.inc(state="write_error")
+
+    def _outcomes(self) -> list[tuple[str, dict[str, object]]]:
+        return [(c.request.id, self.desk.outcome(c)) for c in self.desk.take_changed()]
+
+    def _write_outcomes(
+        self, outcomes: list[tuple[str, dict[str, object]]], taken: list[Path]
+    ) -> None:
+        """Outcome files (atomically: tmp, then rename), then remove the picked-up requests."""
+        done = self.spool / "done"
+        for command_id, body in outcomes:
+            tmp = done / f".{command_id}.json.tmp"
+            tmp.write_text(json.dumps(body, indent=1, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(done / f"{command_id}.json")
+        for path in taken:
+            path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ housekeeping
 
@@ -590,6 +770,7 @@ class Gateway:
             if now - last_registry > self.config.registry_interval:
                 last_registry = now
                 await self._sync_registry()
+            await self._commands_tick(now)
 
     async def _sync_registry(self) -> None:
         """With a registry directory: reload devices, write back last seen and online state."""
@@ -639,6 +820,14 @@ class Gateway:
                 used = (self.wal_folder / f"seg-{number:08d}.wal").stat().st_size
             total += max(0, used - (checkpoint[1] if number == checkpoint[0] else 0))
         return float(total)
+
+
+def _read_files(paths: list[Path]) -> list[tuple[Path, bytes]]:
+    found = []
+    for path in paths:
+        with contextlib.suppress(OSError):  # taken by a concurrent reader, or not readable
+            found.append((path, path.read_bytes()))
+    return found
 
 
 async def run(config: GatewayConfig, directory: DeviceDirectory) -> None:

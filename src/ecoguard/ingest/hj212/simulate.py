@@ -8,12 +8,21 @@ own (MN, CN, DataTime) key and an exactly-once check can count rows.
 
 Faults (``--faults``) mix bad packets in: ``crc``, ``length``, ``junk``, ``malformed``,
 ``oversized``, ``unsupported``, ``unknown_mn``, ``wrong_password``.
+
+Platform commands are answered like a real logger (HJ 212-2017 §6.5, Appendix C): ``1012``
+with 9011 ``QnRtn=1``, then 9012 ``ExeRtn=1`` (the logger adopts the time); ``1011`` with 9011,
+a ``1011`` upload of its time, 9012; history requests (2051/2061/2031/2041 with
+``BeginTime``/``EndTime``) with 9011, one upload per stored period of the range (values
+regenerated deterministically per period; ``RF=1`` from 2025 loggers), then 9012 (``ExeRtn=100``
+when the range holds no period). 2005 loggers put the QN of their answers inside CP. With
+``calibrate_every`` loggers also ask for time calibration (1013) now and then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import random
 import time
 from collections.abc import Sequence
@@ -22,7 +31,8 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from ecoguard.ingest.hj212.build import encode, join_cp
-from ecoguard.ingest.hj212.codec import CST_ZONE, Packet
+from ecoguard.ingest.hj212.codec import CST_ZONE, Packet, decode
+from ecoguard.ingest.hj212.commands import CN_GET_TIME, CN_SET_TIME, HISTORY_CNS
 from ecoguard.ingest.hj212.directory import Device
 
 __all__ = ["FAULTS", "FleetStats", "Logger", "make_fleet", "run_fleet"]
@@ -59,6 +69,9 @@ _WATER = {  # HJ 212-2017 Table B.1 codes
 }
 _LEGACY = {"a34013": "01", "a21026": "02", "a21002": "03", "a19001": "S01", "a00000": "B02"}
 _LEGACY |= {"w00000": "B01", "w01018": "011", "w21003": "060", "w21011": "101", "w21001": "065"}
+_HISTORY_STEP = {"2061": timedelta(hours=1), "2031": timedelta(days=1), "2041": timedelta(days=1)}
+_MAX_HISTORY = 20_000
+"""Most uploads one history request gets from a simulated logger."""
 _CYCLE = (("2011", timedelta(minutes=1)),) * 6 + (
     ("2051", timedelta(minutes=10)),
     ("2051", timedelta(minutes=10)),
@@ -103,16 +116,25 @@ class Logger:
         self.clocks = {cn: self.start for cn, _ in _CYCLE}
         self.count = 0
         self.qn_counter = 0
+        self.clock_offset = timedelta(0)
+        """Logger clock minus the real CST clock (set by a 1012)."""
 
     @property
     def st(self) -> str:
         """System code (2017 Table 5): 31 flue gas, 32 wastewater."""
         return "31" if self.kind == "flue" else "32"
 
+    def now(self) -> datetime:
+        """The logger's clock (naive CST)."""
+        return datetime.now(CST_ZONE).replace(tzinfo=None) + self.clock_offset
+
     def _qn(self) -> str:
         self.qn_counter += 1
-        now = datetime.now(CST_ZONE)
-        return now.strftime("%Y%m%d%H%M%S") + f"{self.qn_counter % 1000:03d}"
+        return self.now().strftime("%Y%m%d%H%M%S") + f"{self.qn_counter % 1000:03d}"
+
+    @property
+    def _flag_bits(self) -> int | None:
+        return None if self.version == 0 else self.version << 2
 
     def next_packet(self) -> Packet:
         """The next upload (CN cycles 2011 x6, 2051 x2, 2061, 2031); data clock advances."""
@@ -120,14 +142,30 @@ class Logger:
         self.count += 1
         data_time = self.clocks[cn]
         self.clocks[cn] = data_time + step
-        factors = _FLUE if self.kind == "flue" else _WATER
+        flag_value = None if self.version == 0 else (self.version << 2) | 1
+        return Packet(
+            st=self.st,
+            cn=cn,
+            pw=self.device.password,
+            mn=self.device.mn,
+            qn=None if self.version == 0 else self._qn(),
+            flag=flag_value,
+            cp=join_cp(self._groups(cn, data_time, self.rng)),
+        )
+
+    def _groups(
+        self, cn: str, data_time: datetime, rng: random.Random
+    ) -> list[list[tuple[str, object]]]:
         groups: list[list[tuple[str, object]]] = [
             [("DataTime", data_time.strftime("%Y%m%d%H%M%S"))]
         ]
+        if cn == "2041":  # facility daily running time SBxxx-RT [h] (2017 Table 4, C.23)
+            return groups + [[(f"SB{i}-RT", f"{rng.uniform(20, 24):.2f}")] for i in (1, 2)]
+        factors = _FLUE if self.kind == "flue" else _WATER
         for code, (mean, spread) in factors.items():
             name = _LEGACY.get(code, code) if self.version == 0 else code
-            value = mean + self.rng.gauss(0, spread / 3)
-            flag = "N" if self.rng.random() > 0.02 else self.rng.choice("MDC")
+            value = mean + rng.gauss(0, spread / 3)
+            flag = "N" if rng.random() > 0.02 else rng.choice("MDC")
             if cn == "2011":
                 items: list[tuple[str, object]] = [(f"{name}-Rtd", f"{value:.2f}")]
                 if code in ("a34013", "a21026", "a21002"):
@@ -143,16 +181,108 @@ class Logger:
                     items.append((f"{name}-Cou", f"{value * 36:.2f}"))
             items.append((f"{name}-Flag", flag))
             groups.append(items)
-        flag_value = None if self.version == 0 else (self.version << 2) | 1
+        return groups
+
+    def calibration_request(self) -> Packet:
+        """A time-calibration notification (1013, 2017 Table 9), asking for its 9013."""
+        flag = None if self.version == 0 else (self.version << 2) | 1
         return Packet(
             st=self.st,
+            cn="1013",
+            pw=self.device.password,
+            mn=self.device.mn,
+            qn=self._qn(),
+            flag=flag,
+        )
+
+    def history(self, cn: str, begin: datetime, end: datetime) -> list[Packet]:
+        """Uploads answering a history request: one per period starting in ``[begin, end]``
+        that has ended by the logger's clock; values regenerated from (MN, seed, CN, period)."""
+        step = _HISTORY_STEP.get(cn, timedelta(minutes=self.device.minute_interval))
+        midnight = begin.replace(hour=0, minute=0, second=0, microsecond=0)
+        moment = midnight + step * math.ceil((begin - midnight) / step)
+        now = self.now()
+        packets: list[Packet] = []
+        while moment <= end and moment + step <= now and len(packets) < _MAX_HISTORY:
+            rng = random.Random(f"{self.device.mn}-{self.seed}-{cn}-{moment:%Y%m%d%H%M%S}")  # noqa: S311
+            packets.append(
+                Packet(
+                    st=self.st,
+                    cn=cn,
+                    pw=self.device.password,
+                    mn=self.device.mn,
+                    qn=self._qn(),
+                    flag=self._flag_bits,  # no answer wanted (Table C.21)
+                    rf=self.version == 2,  # 2025: re-upload marker
+                    cp=join_cp(self._groups(cn, moment, rng)),
+                )
+            )
+            moment += step
+        return packets
+
+    def reply(self, frame: bytes) -> list[bytes]:
+        """Frames answering a platform command (empty for answers and for other devices)."""
+        result = decode(frame, keys=lambda mn: self.device.sm4_key)
+        if not isinstance(result, Packet) or result.mn != self.device.mn:
+            return []
+        cn = result.cn
+        if cn.startswith("90"):
+            return []
+        if result.pw != self.device.password:
+            return [self._answer(result, "9011", "QnRtn", 3)]
+        if cn == CN_SET_TIME:
+            text = result.item("SystemTime") or ""
+            try:
+                wanted = datetime.strptime(text, "%Y%m%d%H%M%S")
+            except ValueError:
+                return [self._answer(result, "9011", "QnRtn", 2)]
+            self.clock_offset = wanted - datetime.now(CST_ZONE).replace(tzinfo=None)
+            return [
+                self._answer(result, "9011", "QnRtn", 1),
+                self._answer(result, "9012", "ExeRtn", 1),
+            ]
+        if cn == CN_GET_TIME:
+            upload = Packet(
+                st=result.st,
+                cn=CN_GET_TIME,
+                pw=self.device.password,
+                mn=self.device.mn,
+                qn=result.qn,
+                flag=self._flag_bits,
+                cp=f"SystemTime={self.now():%Y%m%d%H%M%S}",
+            )
+            return [
+                self._answer(result, "9011", "QnRtn", 1),
+                self.frame(upload),
+                self._answer(result, "9012", "ExeRtn", 1),
+            ]
+        if cn in HISTORY_CNS.values():
+            try:
+                begin = datetime.strptime(result.item("BeginTime") or "", "%Y%m%d%H%M%S")
+                end = datetime.strptime(result.item("EndTime") or "", "%Y%m%d%H%M%S")
+            except ValueError:
+                return [self._answer(result, "9011", "QnRtn", 2)]
+            uploads = [self.frame(p) for p in self.history(cn, begin, end)]
+            done = self._answer(result, "9012", "ExeRtn", 1 if uploads else 100)
+            return [self._answer(result, "9011", "QnRtn", 1), *uploads, done]
+        return [self._answer(result, "9011", "QnRtn", 8)] if result.needs_answer else []
+
+    def _answer(self, request: Packet, cn: str, name: str, code: int) -> bytes:
+        """9011/9012 (2017 Tables C.1-C.23): ST=91, request's QN, version bits only; a 2005
+        logger puts the QN inside CP (``CP=&&QN=...;QnRtn=1&&``)."""
+        cp = f"{name}={code}"
+        if self.version == 0 and request.qn is not None:
+            cp = f"QN={request.qn};{cp}"
+        answer = Packet(
+            st="91",
             cn=cn,
             pw=self.device.password,
             mn=self.device.mn,
-            qn=None if self.version == 0 else self._qn(),
-            flag=flag_value,
-            cp=join_cp(groups),
+            qn=None if self.version == 0 else request.qn,
+            flag=self._flag_bits,
+            cp=cp,
         )
+        return encode(answer)
 
     def frame(self, packet: Packet) -> bytes:
         """The packet's frame (encrypted when the device has an SM4 key and speaks 2025)."""
@@ -195,6 +325,10 @@ class FleetStats:
     acked: int = 0
     bad_sent: int = 0
     answers_9011: int = 0
+    commands: int = 0
+    """Platform commands the loggers answered."""
+    calibration_requests: int = 0
+    """1013 time-calibration notifications sent."""
     connections_closed_by_peer: int = 0
     connect_failures: int = 0
     latencies: list[float] = field(default_factory=list)
@@ -210,8 +344,9 @@ class FleetStats:
 
 
 class _Client(asyncio.Protocol):
-    def __init__(self, stats: FleetStats) -> None:
+    def __init__(self, stats: FleetStats, logger: Logger | None = None) -> None:
         self.stats = stats
+        self.logger = logger
         self.buffer = b""
         self.waiting: dict[str, tuple[float, tuple[str, str, str]]] = {}
         self.lost = asyncio.get_running_loop().create_future()
@@ -235,6 +370,11 @@ class _Client(asyncio.Protocol):
                     self.stats.acked_keys.append(entry[1])
             elif b"CN=9011" in line:
                 self.stats.answers_9011 += 1
+            elif b"CN=9013" not in line and self.logger is not None and self.transport:
+                frames = self.logger.reply(line)  # a platform command
+                if frames:
+                    self.stats.commands += 1
+                    self.transport.write(b"".join(frames))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.lost.done():
@@ -251,12 +391,15 @@ async def _run_logger(
     faults: Sequence[str],
     fault_rate: float,
     stagger: float,
+    calibrate_every: float = 0.0,
 ) -> None:
     loop = asyncio.get_running_loop()
     await asyncio.sleep(stagger)
     for attempt in range(40):  # the gateway may still be starting
         try:
-            transport, client = await loop.create_connection(lambda: _Client(stats), host, port)
+            transport, client = await loop.create_connection(
+                lambda: _Client(stats, logger), host, port
+            )
             break
         except OSError:
             if attempt == 39 or loop.time() > until:
@@ -266,8 +409,13 @@ async def _run_logger(
     period = 1.0 / rate
     next_at = loop.time()
     rng = random.Random(logger.device.mn)  # noqa: S311
+    calibrate_at = loop.time() if calibrate_every > 0 else math.inf
     try:
         while loop.time() < until and not client.lost.done():
+            if loop.time() >= calibrate_at:
+                transport.write(logger.frame(logger.calibration_request()))
+                stats.calibration_requests += 1
+                calibrate_at += calibrate_every
             if faults and rng.random() < fault_rate:
                 transport.write(logger.bad_frame(rng.choice(faults)))
                 stats.bad_sent += 1
@@ -303,8 +451,12 @@ async def run_fleet(
     faults: Sequence[str] = (),
     fault_rate: float = 0.0,
     seed: int = 0,
+    calibrate_every: float = 0.0,
 ) -> FleetStats:
     """Connect every device, send ``rate`` packets/s each for ``duration`` seconds.
+
+    Loggers answer platform commands while they run; with ``calibrate_every`` > 0 each also
+    sends a 1013 time-calibration request on connecting and then every that many seconds.
 
     Returns
     -------
@@ -327,6 +479,7 @@ async def run_fleet(
                 faults,
                 fault_rate,
                 ramp * i / max(1, len(devices)),
+                calibrate_every,
             )
             for i, device in enumerate(devices)
         )
