@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final, NamedTuple
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -209,7 +210,7 @@ def tables_for(
     Notes
     -----
     Columnar: Python touches each packet once; Arrow splits the CPs of all packets into items
-    and one grouped aggregation turns them into one row per factor, with
+    and one sort (numpy) picks, per factor and value slot, the item that fills it first, with
     :meth:`Packet.readings`'s rules (suffix -> value slot, legacy code -> 2017 code, the first
     item of a slot wins). ``tests/hj212/test_hj212_records.py`` holds the two to each other.
     """
@@ -221,51 +222,43 @@ def tables_for(
     accepted = [(rid, rec) for rid, rec in records if rec.kind == "P"]
     refused = [(rid, rec) for rid, rec in records if rec.kind == "R"]
     decoded = decode_many([rec.raw for _, rec in accepted], keys=keys)
-    packets: dict[str, list[object]] = {name: [] for name in PACKETS_SCHEMA.names}
-    uploads: dict[str, list[object]] = {name: [] for name in _UPLOAD_COLUMNS}
+    # One tuple per row, transposed at the end: a dozen list appends per packet cost more.
+    packet_rows: list[tuple[object, ...]] = []
+    upload_rows: list[tuple[object, ...]] = []
     cps: list[str] = []
     info: dict[str, list[object]] = {name: [] for name in INFO_SCHEMA.names}
+    labels: dict[int | None, str] = {}
     for (rid, rec), packet in zip(accepted, decoded, strict=True):
         if not isinstance(packet, Packet):  # cannot happen: it was accepted on arrival
             continue
         received = datetime.fromtimestamp(rec.received_at, UTC)
         record_id = record_id_text(rid)
-        version = packet.version.label
+        version = labels.get(packet.flag)
+        if version is None:
+            version = labels[packet.flag] = packet.version.label
         data_time = None if packet.data_time is None else _utc(packet.data_time)
-        packets["record_id"].append(record_id)
-        packets["mn"].append(packet.mn)
-        packets["st"].append(packet.st)
-        packets["cn"].append(packet.cn)
-        packets["version"].append(version)
-        packets["qn"].append(packet.qn)
-        packets["data_time_utc"].append(data_time)
-        packets["values"].append(packet.value_count())
-        packets["received_at_utc"].append(received)
-        packets["peer"].append(rec.peer)
-        packets["raw"].append(_raw_text(rec.raw))
-        packets["day"].append(_day(received))
-        if packet.cn == INFO_CN:
+        mn, cn, st = packet.mn, packet.cn, packet.st
+        packet_rows.append(
+            (record_id, mn, st, cn, version, packet.qn, data_time, packet.value_count(),
+             received, rec.peer, _raw_text(rec.raw), _day(received))
+        )  # fmt: skip
+        if cn == INFO_CN:
             _add_info(info, packet, record_id, received)
         data_type = packet.data_type
         if data_type is None or data_time is None:
             continue
-        device = lookup(packet.mn)
+        device = lookup(mn)
         period = _PERIOD.get(data_type)
         if data_type == "min":
             period = timedelta(minutes=device.minute_interval if device else 10)
         cps.append(packet.cp)
-        uploads["record_id"].append(record_id)
-        uploads["mn"].append(packet.mn)
-        uploads["data_type"].append(data_type)
-        uploads["data_time_utc"].append(data_time)
-        uploads["interval_end_utc"].append(data_time + period if period else data_time)
-        uploads["received_at_utc"].append(received)
-        uploads["cn"].append(packet.cn)
-        uploads["st"].append(packet.st)
-        uploads["version"].append(version)
-        uploads["reupload"].append(packet.rf)
-        uploads["site"].append(device.site if device else None)
-        uploads["day"].append(_day(data_time))
+        upload_rows.append(
+            (record_id, mn, data_type, data_time, data_time + period if period else data_time,
+             received, cn, st, version, packet.rf, device.site if device else None,
+             _day(data_time))
+        )  # fmt: skip
+    packets = _columns(PACKETS_SCHEMA.names, packet_rows)
+    uploads = _columns(_UPLOAD_COLUMNS, upload_rows)
     refusals: dict[str, list[object]] = {name: [] for name in REFUSALS_SCHEMA.names}
     for rid, rec in refused:
         meta = rec.meta or {}
@@ -285,6 +278,13 @@ def tables_for(
         pa.table(refusals, schema=REFUSALS_SCHEMA),
         pa.table(info, schema=INFO_SCHEMA),
     )
+
+
+def _columns(names: Sequence[str], rows: list[tuple[object, ...]]) -> dict[str, list[object]]:
+    """Rows (tuples in ``names`` order) as columns."""
+    if not rows:
+        return {name: [] for name in names}
+    return {name: list(column) for name, column in zip(names, zip(*rows, strict=True), strict=True)}
 
 
 def _add_info(
@@ -350,7 +350,7 @@ _UPLOAD_COLUMNS = (
 """Columns of ``source_readings`` that belong to the packet, not to the factor."""
 
 _SLOT_OF_SUFFIX = {**_NUMERIC_SUFFIX, **_TEXT_SUFFIX}
-_NUMERIC_SLOTS = pa.array(sorted(set(_NUMERIC_SUFFIX.values())), pa.string())
+_SLOT_IDS = {slot: i for i, slot in enumerate((*_VALUE_FIELDS, "flag", "eflag"))}
 
 
 def _plain(cp: str) -> bool:
@@ -427,43 +427,50 @@ def _readings_table(uploads: dict[str, list[object]], cps: list[str]) -> pa.Tabl
             ]
         )
     suffixes = items["suffix"].combine_chunks().dictionary_encode()
-    slot_names = [_SLOT_OF_SUFFIX.get(s) for s in suffixes.dictionary.to_pylist()]
-    slots = pc.take(pa.array(slot_names, pa.string()), suffixes.indices)
-    values = items["value"]
-    # grammar-checked numbers (codec); Arrow's cast reads the same forms as float()
-    numbers = pc.cast(
-        pc.if_else(pc.is_in(slots, _NUMERIC_SLOTS), values, pa.scalar(None, pa.string())),
-        pa.float64(),
+    slot_ids = np.array(
+        [_SLOT_IDS.get(_SLOT_OF_SUFFIX.get(s, ""), -1) for s in suffixes.dictionary.to_pylist()],
+        np.int64,
+    )  # -1: a suffix with no slot (SampleTime, Info, SN...)
+    slots = slot_ids[suffixes.indices.to_numpy(zero_copy_only=False)]
+    codes = items["code"].combine_chunks().dictionary_encode()
+    u = items["u"].to_numpy()
+    code_ids = codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    # A reading is one (upload, code); number them in order of first appearance.
+    _, first_item, group_of_item = np.unique(
+        u * len(codes.dictionary) + code_ids, return_index=True, return_inverse=True
     )
-    by_slot = {
-        slot: pc.if_else(pc.equal(slots, slot), numbers, pa.scalar(None, pa.float64()))
-        for slot in _VALUE_FIELDS
-    } | {
-        slot: pc.if_else(pc.equal(slots, slot), values, pa.scalar(None, pa.string()))
-        for slot in ("flag", "eflag")
-    }
-    # First non-null per slot, groups in order of appearance (one thread keeps the order):
-    # the first item that fills a slot wins, as in Packet.readings().
-    wide = (
-        pa.table({"u": items["u"], "code": items["code"], **by_slot})
-        .group_by(["u", "code"], use_threads=False)
-        .aggregate([(slot, "first") for slot in by_slot])
-    )
+    order = np.argsort(first_item, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    group_of_item = rank[group_of_item]
+    first_item = first_item[order]
+    # The first item that fills a slot of a reading wins, as in Packet.readings().
+    filled = slots >= 0
+    slot_keys = group_of_item[filled] * len(_SLOT_IDS) + slots[filled]
+    winners_keys, winners_at = np.unique(slot_keys, return_index=True)
+    winners = np.flatnonzero(filled)[winners_at]
+    winner_group = winners_keys // len(_SLOT_IDS)
+    winner_slot = winners_keys % len(_SLOT_IDS)
+    values = items["value"].combine_chunks()
+    columns: dict[str, pa.Array] = {}
+    for slot, slot_id in _SLOT_IDS.items():
+        mine = winner_slot == slot_id
+        at = np.full(len(first_item), -1, np.int64)
+        at[winner_group[mine]] = winners[mine]
+        taken = values.take(pa.array(at, mask=at < 0))
+        # grammar-checked numbers (codec); Arrow's cast reads the same forms as float()
+        columns[slot] = taken if slot in ("flag", "eflag") else pc.cast(taken, pa.float64())
     upload = pa.table(
         {
             name: pa.array(uploads[name], READINGS_SCHEMA.field(name).type)
             for name in _UPLOAD_COLUMNS
         }
-    ).take(wide["u"])
-    codes = wide["code"]
-    unique = pc.unique(codes)
-    parameters = pc.take(
-        pa.array([canonical_factor(c) for c in unique.to_pylist()], pa.string()),
-        pc.index_in(codes, unique),
-    )
-    columns = {"parameter": parameters, "source_code": codes} | {
-        slot: wide[f"{slot}_first"] for slot in by_slot
-    }
+    ).take(pa.array(u[first_item]))
+    code_of_reading = codes.dictionary.take(pa.array(code_ids[first_item]))
+    columns["source_code"] = code_of_reading
+    columns["parameter"] = pa.array(
+        [canonical_factor(c) for c in codes.dictionary.to_pylist()], pa.string()
+    ).take(pa.array(code_ids[first_item]))
     return pa.table(
         [columns[name] if name in columns else upload[name] for name in READINGS_SCHEMA.names],
         schema=READINGS_SCHEMA,
