@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from ecoguard.ingest.hj212.build import encode, join_cp
 from ecoguard.ingest.hj212.codec import Packet, decode
 from ecoguard.ingest.hj212.directory import Device
 from ecoguard.ingest.hj212.listing import list_rows
-from ecoguard.ingest.hj212.mover import Compactor, MoveResult, move_once
+from ecoguard.ingest.hj212.mover import Compactor, CpuShare, MoveResult, move_once
 from ecoguard.ingest.hj212.records import PACKETS_TABLE, READINGS_TABLE, tables_for
 from ecoguard.ingest.hj212.simulate import Logger, make_fleet
 from ecoguard.ingest.hj212.wal import WalRecord
@@ -316,3 +317,26 @@ def test_field_device_information_3020_goes_to_its_own_table(tmp_path: Path) -> 
     result = move_once(_wal_with(tmp_path, frames), store, lambda mn: None)
     assert result.device_info == 3
     assert store.read("gateway_device_info").num_rows == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling policies")
+def test_mover_takes_a_normal_cpu_share_when_it_falls_behind(tmp_path: Path) -> None:
+    from ecoguard.ingest.hj212.wal import WriteAheadLog, write_checkpoint
+
+    logger = Logger(make_fleet(1, seed=4, versions=(1,))[0])
+    wal = WriteAheadLog(tmp_path / "wal", segment_bytes=4096)
+    for _ in range(12):  # a batch a segment: 12 segments
+        wal.append([WalRecord("P", 1.0, "p", logger.frame(logger.next_packet())[:-2])] * 8)
+    wal.close()
+    share = CpuShare(behind=4)
+    try:
+        share.set_idle(True)
+        assert os.sched_getscheduler(0) == os.SCHED_IDLE
+        share.update(tmp_path / "wal")  # 11 segments after the checkpoint's: catch up
+        assert os.sched_getscheduler(0) == os.SCHED_OTHER and not share.idle
+        write_checkpoint(tmp_path / "wal", (12, 0))  # moved up to the newest segment
+        share.update(tmp_path / "wal")
+        assert os.sched_getscheduler(0) == os.SCHED_IDLE and share.idle
+    finally:
+        share.set_idle(False)
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER

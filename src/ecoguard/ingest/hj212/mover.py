@@ -38,6 +38,7 @@ from ecoguard.ingest.hj212.wal import (
     delete_moved_segments,
     read_checkpoint,
     read_records,
+    segments,
     wal_identity,
     write_checkpoint,
 )
@@ -45,6 +46,7 @@ from ecoguard.ingest.hj212.wal import (
 __all__ = [
     "MOVER_APP_ID",
     "Compactor",
+    "CpuShare",
     "MoveResult",
     "ReadingSink",
     "move_once",
@@ -189,12 +191,14 @@ def run_mover(
     parent_pid: int | None = None,
     once: bool = False,
     limit: int = 50_000,
+    cpu_share: CpuShare | None = None,
 ) -> None:
     """Move records in rounds until stopped (or, with ``once``, until the log is drained).
 
     With ``parent_pid``, stop (after a last round) when that process is gone, so a killed
     gateway does not leave a mover behind. Between rounds that found less than ``limit``
-    records it sleeps ``interval`` seconds, so that merges into Delta are few and large.
+    records it sleeps ``interval`` seconds, so that appends to Delta are few and large. With
+    ``cpu_share``, the CPU policy follows how far behind the mover is (:class:`CpuShare`).
     """
     lock = MoverLock(wal_folder)
     lock.acquire()
@@ -203,6 +207,8 @@ def run_mover(
         while True:
             result = move_once(wal_folder, sink, lookup, limit=limit)
             compactor.after(result)
+            if cpu_share is not None:
+                cpu_share.update(wal_folder)
             if once and result.records == 0:
                 return
             if parent_pid is not None and os.getppid() != parent_pid:
@@ -214,17 +220,43 @@ def run_mover(
         lock.release()
 
 
-def _yield_cpu_to_gateway(nice: int) -> None:
-    """Run the mover (and the threads it starts later) only on CPU the gateway leaves idle.
+class CpuShare:
+    """The mover's CPU policy: idle CPU only, unless it falls too far behind.
 
     ``SCHED_IDLE``: a waking gateway thread preempts the mover at once. A nice value alone
     does not do that across scheduler autogroups (the gateway and a load generator or another
     session's processes), where a niced busy mover still cost the answers' p99 tens of
-    milliseconds (docs/benchmarks.md).
+    milliseconds (docs/benchmarks.md). But a machine with no idle CPU would then never move
+    anything and the write-ahead log would grow until the disk is full: from ``behind`` full
+    segments not yet moved on, the mover takes a normal (niced) share until it is back within
+    one segment.
+
+    Parameters
+    ----------
+    behind : int
+        Unmoved full WAL segments (16 MiB each) from which the mover stops yielding.
     """
-    os.nice(nice)
-    with contextlib.suppress(AttributeError, OSError):  # not Linux: the nice value has to do
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+    def __init__(self, behind: int = 8) -> None:
+        self.behind = behind
+        self.idle = False
+
+    def set_idle(self, idle: bool) -> None:
+        """Switch every thread of this process (threads started later inherit it)."""
+        policy = os.SCHED_IDLE if idle else os.SCHED_OTHER
+        for tid in os.listdir("/proc/self/task"):
+            with contextlib.suppress(OSError):  # a thread that has just ended
+                os.sched_setscheduler(int(tid), policy, os.sched_param(0))
+        self.idle = idle
+
+    def update(self, wal_folder: Path) -> None:
+        """After a round: yield or catch up, by how many segments the mover is behind."""
+        checkpoint = read_checkpoint(wal_folder)[0]
+        waiting = sum(1 for n in segments(wal_folder) if n > checkpoint)
+        if self.idle and waiting >= self.behind:
+            self.set_idle(False)
+        elif not self.idle and waiting <= 1:
+            self.set_idle(True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -239,8 +271,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--parent", type=int)
     parser.add_argument("--once", action="store_true")
     args = parser.parse_args(argv)
+    share: CpuShare | None = None
     if args.nice:
-        _yield_cpu_to_gateway(args.nice)
+        os.nice(args.nice)  # ingestion (answers) before moving
+        if hasattr(os, "SCHED_IDLE") and Path("/proc/self/task").is_dir():  # Linux
+            share = CpuShare()
+            share.set_idle(True)
     from ecoguard.timeseries.store import TimeseriesStore
 
     directory: JsonDeviceDirectory | RegistryDeviceDirectory
@@ -257,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         interval=args.interval,
         parent_pid=args.parent,
         once=args.once,
+        cpu_share=share,
     )
 
 
