@@ -126,8 +126,9 @@ def test_history_request_through_the_spool_lands_in_the_store(tmp_path: Path, ve
 
     async def scenario() -> dict[str, object]:
         gateway = await _start(tmp_path)
+        stop = asyncio.Event()
         fleet = asyncio.create_task(
-            run_fleet("127.0.0.1", gateway.port, [device], rate=2, duration=6)
+            run_fleet("127.0.0.1", gateway.port, [device], rate=2, duration=120, stop=stop)
         )
         while not gateway.devices.get(device.mn):  # connected and seen
             await asyncio.sleep(0.05)
@@ -138,6 +139,7 @@ def test_history_request_through_the_spool_lands_in_the_store(tmp_path: Path, ve
         )  # fmt: skip
         assert code == 0, out + err
         (outcome,) = json.loads(out)
+        stop.set()
         stats = await fleet
         assert stats.commands == 1
         await gateway.stop()
@@ -168,33 +170,45 @@ def test_history_request_through_the_spool_lands_in_the_store(tmp_path: Path, ve
     assert {r["reupload"] for r in march} == {version == 2}  # 2025: RF=1
 
 
-def test_set_time_and_get_time_with_a_simulated_logger(tmp_path: Path) -> None:
+def test_set_time_get_time_no_data_and_calibration_with_a_simulated_logger(
+    tmp_path: Path,
+) -> None:
     device = DEVICES[2]
     home = tmp_path / "gw"
+    tomorrow = f"{datetime.now(CST_ZONE) + timedelta(days=1):%Y%m%d}000000"
 
-    async def scenario() -> tuple[dict[str, object], dict[str, object]]:
+    async def scenario() -> list[dict[str, object]]:
         gateway = await _start(tmp_path)
+        stop = asyncio.Event()
         fleet = asyncio.create_task(
-            run_fleet("127.0.0.1", gateway.port, [device], rate=1, duration=8)
-        )
+            run_fleet("127.0.0.1", gateway.port, [device], rate=1, duration=120,
+                      calibrate_every=1.0, stop=stop)
+        )  # fmt: skip
         while not gateway.devices.get(device.mn):
             await asyncio.sleep(0.05)
-        code, out, err = await _cli("set-time", "--home", str(home), "--mn", device.mn,
-                                    "--format", "json")  # fmt: skip
-        assert code == 0, out + err
-        (set_outcome,) = json.loads(out)
-        code, out, err = await _cli("get-time", "--home", str(home), "--mn", device.mn,
-                                    "--format", "json")  # fmt: skip
-        assert code == 0, out + err
-        (get_outcome,) = json.loads(out)
+        outcomes = []
+        for args, expected_code in [
+            (["set-time"], 0),
+            (["get-time"], 0),
+            (["request-history", "--data", "day", "--begin", tomorrow, "--end", tomorrow], 1),
+        ]:
+            code, out, err = await _cli(*args, "--home", str(home), "--mn", device.mn,
+                                        "--format", "json")  # fmt: skip
+            assert code == expected_code, out + err
+            outcomes += json.loads(out)
         code, out, err = await _cli("commands", "--home", str(home), "--format", "json")
         assert code == 0, err
-        assert [r["command"] for r in json.loads(out)] == ["get-time", "set-time"]
-        await fleet
+        assert [r["command"] for r in json.loads(out)] == ["history", "get-time", "set-time"]
+        await asyncio.sleep(1.5)  # one more 1013 -> 1012 round
+        stop.set()
+        stats = await fleet
         await gateway.stop()
-        return set_outcome, get_outcome
+        assert stats.calibration_requests >= 2 and stats.commands >= 5
+        assert gateway.m_cmd_sent.get(cn="1012") >= 3  # set-time + the calibrations
+        assert gateway.m_cmd_outcomes.get(state="executed") >= 4
+        return outcomes
 
-    set_outcome, get_outcome = asyncio.run(scenario())
+    set_outcome, get_outcome, none = asyncio.run(scenario())
     assert (set_outcome["state"], set_outcome["cn"], set_outcome["exe_rtn"]) == (
         "executed",
         "1012",
@@ -204,6 +218,12 @@ def test_set_time_and_get_time_with_a_simulated_logger(tmp_path: Path) -> None:
     device_time = datetime.strptime(str(get_outcome["device_time"]), "%Y%m%d%H%M%S")
     now = datetime.now(CST_ZONE).replace(tzinfo=None)
     assert abs((device_time - now).total_seconds()) < 30
+    assert (none["state"], none["cn"], none["exe_rtn"], none["uploads"]) == (
+        "no_data",
+        "2031",
+        100,
+        0,
+    )
 
 
 def test_device_not_connected_and_unknown_mn(tmp_path: Path) -> None:

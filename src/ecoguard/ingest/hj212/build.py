@@ -14,7 +14,7 @@ from ecoguard.ingest.hj212.crc import crc_hj212
 from ecoguard.ingest.hj212.factors import Version
 from ecoguard.ingest.hj212.sm4 import encrypt_cp
 
-__all__ = ["build_frame", "encode", "join_cp", "request"]
+__all__ = ["answer_frame", "build_frame", "encode", "join_cp", "request"]
 
 
 def join_cp(groups: Sequence[Sequence[tuple[str, object]]]) -> str:
@@ -104,3 +104,15 @@ def encode(packet: Packet, *, key: bytes | None = None) -> bytes:
         return build_frame(plain)
     cipher = head + encrypt_cp(body, key) + b"&&"
     return b"##%04d%s%04X\r\n" % (len(plain), cipher, crc_hj212(plain))
+
+
+def answer_frame(packet: Packet, cn: str, cp: str = "") -> bytes:
+    """An answer to ``packet`` (2017 §6.5, Tables C.1-C.50): same QN, MN and PW, ``ST=91``,
+    ``Flag`` = the packet's version bits with no answer/split bits (4 for 2017, 8 for 2025,
+    0 for 2005 devices that sent a Flag)."""
+    parts = [] if packet.qn is None else [f"QN={packet.qn}"]
+    parts += ["ST=91", f"CN={cn}", f"PW={packet.pw}", f"MN={packet.mn}"]
+    if packet.flag is not None:
+        parts.append(f"Flag={packet.flag & ~0x03}")
+    segment = ";".join(parts) + f";CP=&&{cp}&&"
+    return build_frame(segment.encode("latin-1"))

@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
-from ecoguard.ingest.hj212.build import build_frame
+from ecoguard.ingest.hj212.build import answer_frame
 from ecoguard.ingest.hj212.codec import CST_ZONE, Packet, Reason, Refusal, decode, decode_many
 from ecoguard.ingest.hj212.commands import (
     CN_TIME_CALIBRATION,
@@ -135,18 +135,6 @@ class GatewayConfig:
     max_queue: int = 20_000
     registry_interval: float = 30.0
     wal_segment_bytes: int = SEGMENT_BYTES
-
-
-def answer_frame(packet: Packet, cn: str, cp: str = "") -> bytes:
-    """An answer to ``packet`` (2017 §6.5, Tables C.1-C.50): same QN, MN and PW, ``ST=91``,
-    ``Flag`` = the packet's version bits with no answer/split bits (4 for 2017, 8 for 2025,
-    0 for 2005 devices that sent a Flag)."""
-    parts = [] if packet.qn is None else [f"QN={packet.qn}"]
-    parts += ["ST=91", f"CN={cn}", f"PW={packet.pw}", f"MN={packet.mn}"]
-    if packet.flag is not None:
-        parts.append(f"Flag={packet.flag & ~0x03}")
-    segment = ";".join(parts) + f";CP=&&{cp}&&"
-    return build_frame(segment.encode("latin-1"))
 
 
 @dataclass
@@ -331,6 +319,9 @@ class Gateway:
         self.m_cmd_outcomes = r.add(
             Counter("hj212_command_outcomes_total", "Commands finished, by final state.")
         )
+        self.m_cmd_errors = r.add(
+            Counter("hj212_command_errors_total", "Failed rounds of the command spool.")
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -512,12 +503,13 @@ class Gateway:
                 self.m_ack_latency.observe(time.monotonic() - now)
             return
         answer = None
-        if packet.needs_answer:
-            answer = answer_frame(packet, "9013" if cn in _NOTIFICATIONS else "9014")
+        if cn in _NOTIFICATIONS:  # 1013: after its 9013, set the device's time (1012)
+            answer = answer_frame(packet, "9013") if packet.needs_answer else None
+            self._after_commit.append(functools.partial(self._calibrate, conn, packet.mn))
+        elif packet.needs_answer:
+            answer = answer_frame(packet, "9014")
         record = WalRecord("P", received_at, conn.peer, item).encode()
         self._pending.append((record, conn, answer, now))
-        if cn in _NOTIFICATIONS:  # 1013: after its 9013, set the device's time (1012)
-            self._after_commit.append(functools.partial(self._calibrate, conn, packet.mn))
         self._wake.set()
         if len(self._pending) > self.config.max_queue and not self._reading_paused:
             self._pause_all()
@@ -719,7 +711,7 @@ class Gateway:
             try:
                 await asyncio.to_thread(self._write_outcomes, outcomes, taken)
             except OSError:
-                self.m_cmd_outcomes.inc(state="write_error")
+                self.m_cmd_errors.inc()
 
     def _outcomes(self) -> list[tuple[str, dict[str, object]]]:
         return [(c.request.id, self.desk.outcome(c)) for c in self.desk.take_changed()]
@@ -770,7 +762,10 @@ class Gateway:
             if now - last_registry > self.config.registry_interval:
                 last_registry = now
                 await self._sync_registry()
-            await self._commands_tick(now)
+            try:
+                await self._commands_tick(now)
+            except Exception:  # a bad spool file or a bug there must not stop the housekeeping
+                self.m_cmd_errors.inc()
 
     async def _sync_registry(self) -> None:
         """With a registry directory: reload devices, write back last seen and online state."""

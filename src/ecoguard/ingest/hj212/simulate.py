@@ -392,6 +392,7 @@ async def _run_logger(
     fault_rate: float,
     stagger: float,
     calibrate_every: float = 0.0,
+    stop: asyncio.Event | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     await asyncio.sleep(stagger)
@@ -412,6 +413,8 @@ async def _run_logger(
     calibrate_at = loop.time() if calibrate_every > 0 else math.inf
     try:
         while loop.time() < until and not client.lost.done():
+            if stop is not None and stop.is_set():
+                break
             if loop.time() >= calibrate_at:
                 transport.write(logger.frame(logger.calibration_request()))
                 stats.calibration_requests += 1
@@ -452,11 +455,13 @@ async def run_fleet(
     fault_rate: float = 0.0,
     seed: int = 0,
     calibrate_every: float = 0.0,
+    stop: asyncio.Event | None = None,
 ) -> FleetStats:
     """Connect every device, send ``rate`` packets/s each for ``duration`` seconds.
 
     Loggers answer platform commands while they run; with ``calibrate_every`` > 0 each also
     sends a 1013 time-calibration request on connecting and then every that many seconds.
+    Setting ``stop`` ends the run before ``duration``.
 
     Returns
     -------
@@ -480,6 +485,7 @@ async def run_fleet(
                 fault_rate,
                 ramp * i / max(1, len(devices)),
                 calibrate_every,
+                stop,
             )
             for i, device in enumerate(devices)
         )
