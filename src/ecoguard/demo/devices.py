@@ -41,6 +41,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -665,7 +666,12 @@ def run_demo_traffic(
             registry_interval=3600.0,
             wal_segment_bytes=8 * 1024 * 1024,
         )
-        outcomes, report.devices_seen = asyncio.run(_run_gateway(config, directory, plan))
+        # a thread of its own: the caller's thread may run an event loop already (an
+        # application, or Playwright's sync API in a test session)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gateway") as pool:
+            outcomes, report.devices_seen = pool.submit(
+                asyncio.run, _run_gateway(config, directory, plan)
+            ).result()
         report.acknowledged = sum(o.acked for o in outcomes)
         report.answers_9011 = sum(o.refused for o in outcomes)
         run_mover(wal, store, directory.lookup, once=True)
