@@ -197,7 +197,7 @@ def list_users(
                 "enterprise_id": u.enterprise_id or "",
                 "active": u.is_active,
             }
-            for u, name in session.execute(stmt).tuples()
+            for u, name in session.execute(stmt)
         ]
         total = session.scalar(select(func.count()).select_from(User))
     if fmt is Format.json:

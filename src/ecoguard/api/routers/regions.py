@@ -66,4 +66,4 @@ def read_region(
 def region_names(repo: RepoDep, adcodes: set[str]) -> dict[str, str]:
     """Names of the given regions (not scoped: names are public)."""
     stmt = select(Region.adcode, Region.name).where(Region.adcode.in_(sorted(adcodes)))
-    return dict(repo.session.execute(stmt).tuples().all())
+    return dict(repo.session.execute(stmt).all())
