@@ -226,11 +226,23 @@ def test_set_time_get_time_no_data_and_calibration_with_a_simulated_logger(
     )
 
 
-def test_device_not_connected_and_unknown_mn(tmp_path: Path) -> None:
+def test_device_not_connected_unknown_mn_invalid_file_and_restart(tmp_path: Path) -> None:
     home = tmp_path / "gw"
+    done = home / "commands" / "done"
+    done.mkdir(parents=True)
+    left = {"id": "old", "command": "get-time", "state": "sent", "final": False}
+    (done / "old.json").write_text(json.dumps(left))  # in flight when a gateway was killed
 
     async def scenario() -> None:
         gateway = await _start(tmp_path)
+        restarted = json.loads((done / "old.json").read_text())
+        assert (restarted["state"], restarted["final"]) == ("timed_out", True)
+        tmp = home / "commands" / ".bad.json.tmp"  # spooled as the CLI does: tmp, then rename
+        tmp.write_text(
+            json.dumps({"format": "ecoguard.hj212.command/1", "id": "bad", "command": "history",
+                        "mn": MN, "data": "hour", "begin": "2026-13-01", "end": "20260101000000"})
+        )  # fmt: skip
+        tmp.replace(home / "commands" / "bad.json")
         code, out, err = await _cli("get-time", "--home", str(home), "--mn", MN, "--format", "json")
         assert code == 1
         (outcome,) = json.loads(out)
@@ -247,6 +259,10 @@ def test_device_not_connected_and_unknown_mn(tmp_path: Path) -> None:
         assert gateway.m_cmd_outcomes.get(state="not_connected") == 1
         assert gateway.m_cmd_outcomes.get(state="unknown_mn") == 1
         assert gateway.m_cmd_sent.values == {}
+        invalid = json.loads((done / "bad.json").read_text())
+        assert invalid["state"] == "invalid"
+        assert invalid["detail"].startswith("bad.json: begin: '2026-13-01' is not a time")
+        assert not (home / "commands" / "bad.json").exists()
 
     asyncio.run(scenario())
 

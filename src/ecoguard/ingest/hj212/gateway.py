@@ -81,6 +81,8 @@ _BATCH_DECODE = 2
 """From this many frames in one loop pass on, CRCs are computed in one vectorised pass."""
 _NOTIFICATIONS = frozenset({CN_TIME_CALIBRATION})
 """Device notifications answered with 9013 (2017 §6.5: notification, 2 steps)."""
+_KEEP_OUTCOMES = 90 * 86400.0
+"""Command outcome files are kept this long [s]."""
 
 
 @dataclass
@@ -330,6 +332,7 @@ class Gateway:
         loop = asyncio.get_running_loop()
         self.state_folder.mkdir(parents=True, exist_ok=True)
         (self.spool / "done").mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._recover_spool)
         self._wal = WriteAheadLog(
             self.wal_folder, fsync=self.config.fsync, segment_bytes=self.config.wal_segment_bytes
         )
@@ -712,6 +715,21 @@ class Gateway:
                 await asyncio.to_thread(self._write_outcomes, outcomes, taken)
             except OSError:
                 self.m_cmd_errors.inc()
+
+    def _recover_spool(self) -> None:
+        """At start: commands a previous process left in flight are timed out; outcome files
+        older than :data:`_KEEP_OUTCOMES` seconds are deleted."""
+        cutoff = time.time() - _KEEP_OUTCOMES
+        for path in (self.spool / "done").glob("*.json"):
+            with contextlib.suppress(OSError, ValueError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    continue
+                body = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(body, dict) and body.get("final") is False:
+                    body |= {"state": State.TIMED_OUT.value, "final": True,
+                             "detail": "the gateway restarted before the answer"}  # fmt: skip
+                    self._write_outcomes([(path.stem, body)], [])
 
     def _outcomes(self) -> list[tuple[str, dict[str, object]]]:
         return [(c.request.id, self.desk.outcome(c)) for c in self.desk.take_changed()]
