@@ -335,6 +335,9 @@ def test_spool_file_rules_and_frames() -> None:
     assert parse_request(request_json(request), "r1.json") == request
     with pytest.raises(CommandError, match=r"r2\.json: field 'format'"):
         parse_request('{"id": "r2"}', "r2.json")
+    body = json.loads(request_json(request)) | {"retries": "three"}
+    with pytest.raises(CommandError, match=r"r1\.json: field 'retries' must be a number"):
+        parse_request(json.dumps(body), "r1.json")
     with pytest.raises(CommandError, match="not JSON"):
         parse_request("{", "r3.json")
     with pytest.raises(CommandError, match="id must match"):

@@ -324,22 +324,28 @@ def parse_request(text: str | bytes, name: str) -> CommandRequest:
         raise CommandError(f"{name}: not JSON ({exc})") from None
     if not isinstance(body, dict) or body.get("format") != REQUEST_FORMAT:
         raise CommandError(f"{name}: field 'format' must be {REQUEST_FORMAT!r}")
+    for key, default in (("answer_timeout", 10.0), ("retries", 3), ("exec_timeout", 60.0)):
+        value = body.setdefault(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise CommandError(f"{name}: field {key!r} must be a number, not {value!r}")
+    for key in ("id", "command", "mn", "data", "begin", "end"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise CommandError(f"{name}: field {key!r} must be a string, not {body[key]!r}")
     try:
         return make_request(
-            str(body.get("command")),
-            str(body.get("mn", "")),
-            id=str(body.get("id", "")),
+            body.get("command", ""),
+            body.get("mn", ""),
+            id=body.get("id", ""),
             data=body.get("data"),
             begin=body.get("begin"),
             end=body.get("end"),
-            answer_timeout=float(body.get("answer_timeout", 10.0)),
-            retries=int(body.get("retries", 3)),
-            exec_timeout=float(body.get("exec_timeout", 60.0)),
+            answer_timeout=float(body["answer_timeout"]),
+            retries=int(body["retries"]),
+            exec_timeout=float(body["exec_timeout"]),
             requested_at=str(body.get("requested_at_utc", "")),
         )
-    except (TypeError, ValueError) as exc:
-        message = str(exc) if isinstance(exc, CommandError) else f"bad field value ({exc})"
-        raise CommandError(f"{name}: {message}") from None
+    except CommandError as exc:
+        raise CommandError(f"{name}: {exc}") from None
 
 
 def command_frame(
