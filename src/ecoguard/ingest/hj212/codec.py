@@ -461,7 +461,7 @@ def decode_many(
         seg = segments[i]
         n = len(raw)
         cp_at = seg.find(b"CP=&&")
-        declared = lengths.get(raw[2:6])
+        declared = lengths.get(raw[2:6]) if raw.__class__ is bytes else None  # bytearray: slow
         if (
             declared is None
             or not 10 <= n <= _FAST_MAX_FRAME
@@ -479,9 +479,13 @@ def decode_many(
         if head[:3] == b"QN=" and head[20:21] == b";" and head[3:20].isdigit():
             qn = head[3:20].decode("ascii")
             head = head[21:]
-            entry = after_qn.get(head) or _remember_header(after_qn, head)
+            entry = after_qn.get(head)
+            if entry is None:
+                entry = _remember_header(after_qn, head)
         else:
-            entry = headers.get(head) or _remember_header(headers, head)
+            entry = headers.get(head)
+            if entry is None:
+                entry = _remember_header(headers, head)
         if not entry:
             results.append(None)
             continue
@@ -494,10 +498,11 @@ def decode_many(
         data_time = None
         if is_upload:
             uploads.add(i)
-            if cp[:9] == "DataTime=" and cp[23:24] in _END_OF_VALUE:
-                data_time = times.get(cp[9:23])
-            elif cp[:9] == "DataTime=" and cp[26:27] in _END_OF_VALUE and cp[23:26].isdigit():
-                data_time = times.get(cp[9:23]) if cp[23:26].isascii() else None
+            if cp[:9] == "DataTime=":  # where devices put it; times repeat across devices
+                if cp[23:24] in _END_OF_VALUE:
+                    data_time = times.get(cp[9:23])
+                elif cp[26:27] in _END_OF_VALUE and cp[23:26].isdigit() and cp[23:26].isascii():
+                    data_time = times.get(cp[9:23])  # 17 digits: milliseconds dropped
             if data_time is None:
                 try:
                     data_time = _upload_time(cp)
@@ -553,7 +558,8 @@ def _remember_header(
 
     Only headers :func:`decode` accepts unchanged are kept: no problem in any item, ST/CN/MN
     present, all of Table 3 valid, a known command other than the 2072 alarm (AlarmTime).
-    A header behind a leading QN must not hold another ``QN`` (the first one wins).
+    A header behind a leading QN must not hold another ``QN`` (which of two wins depends on
+    the path :func:`_parse_header` takes).
     """
     header: dict[str, str] = {}
     entry: _HeaderEntry | tuple[()] = ()
