@@ -114,6 +114,10 @@ def test_1013_is_answered_9013_then_1012_with_cst_time(tmp_path: Path, version: 
         writer.close()
         await gateway.stop()
         assert not gateway.desk.by_qn and not gateway.desk.watch
+        text = gateway.registry.render()  # the Prometheus exposition
+        assert 'hj212_commands_sent_total{cn="1012"} 1' in text
+        assert 'hj212_command_answers_total{cn="9012",code="1"} 1' in text
+        assert 'hj212_command_outcomes_total{state="executed"} 1' in text
         assert not list((tmp_path / "gw" / "commands" / "done").iterdir())  # automatic: no file
 
     asyncio.run(scenario())
