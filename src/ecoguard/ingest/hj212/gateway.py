@@ -367,7 +367,8 @@ class Gateway:
         self._executor.shutdown(wait=True)
         for command in list(self.desk.by_qn.values()):
             self._finish(command, State.TIMED_OUT, "the gateway stopped before the answer")
-        self._write_outcomes(self._outcomes(), [])
+        with contextlib.suppress(OSError):
+            self._write_outcomes(self._outcomes(), [])
         self._write_state()
         for state in self.devices.values():
             state.connections = 0  # every connection is closed now
