@@ -178,10 +178,19 @@ class _RegisteredReadings(TimeseriesStore):
         where: str | None = None,
         params: Sequence[object] = (),
         filter: ds.Expression | None = None,
+        merge_on: Sequence[str] | None = None,
+        order_by: str | None = None,
     ) -> pa.Table:
         """Read like :meth:`TimeseriesStore.read`, restricted to the registered sections."""
         result = super().read(
-            table, columns=columns, partitions=partitions, where=where, params=params, filter=filter
+            table,
+            columns=columns,
+            partitions=partitions,
+            where=where,
+            params=params,
+            filter=filter,
+            merge_on=merge_on,
+            order_by=order_by,
         )
         if table != TABLE or not {"region", "section"} <= set(result.column_names):
             return result
