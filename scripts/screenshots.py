@@ -217,9 +217,10 @@ def screenshots_more(browser: Any, base_url: str) -> None:
     page.wait_for_selector("[data-test=case-timeline]")
     settle(page)
     shoot(page, "15-case-detail-prefecture")
-    page.goto(base_url + "/devices")
+    page.goto(base_url + "/devices?mn=LD650100000001")  # a Urumqi demo logger's panel open
     page.wait_for_selector("[data-test=devices-table] .el-table__row")
-    settle(page)
+    page.wait_for_selector("[data-test=devices-panel]")
+    settle(page, 1500)
     shoot(page, "16-devices-prefecture")
     page.goto(base_url + "/water/overview")
     page.wait_for_selector("[data-test=water-series][data-count]:not([data-count=''])")

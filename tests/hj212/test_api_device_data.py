@@ -86,6 +86,15 @@ def test_readings_of_a_device_in_scope_in_cst(setup: tuple[TestClient, dict[str,
     assert [(i["parameter"], i["avg"], i["data_time_utc"]) for i in items] == [
         ("a21026", 35.5, "2026-11-20T10:00:00+08:00")
     ]
+    hours = client.get(f"/api/v1/devices/{mn}/readings?{query}&data_type=hour",
+                       headers=_headers(client, "urumqi"))  # fmt: skip
+    assert hours.json()["items"] == items
+    minutes = client.get(f"/api/v1/devices/{mn}/readings?{query}&data_type=min",
+                         headers=_headers(client, "urumqi"))  # fmt: skip
+    assert minutes.status_code == 200 and minutes.json()["items"] == []
+    bad = client.get(f"/api/v1/devices/{mn}/readings?{query}&data_type=week",
+                     headers=_headers(client, "urumqi"))  # fmt: skip
+    assert bad.status_code == 422
     empty = client.get(f"/api/v1/devices/{mn}/refusals?{query}", headers=_headers(client, "urumqi"))
     assert empty.status_code == 200 and empty.json()["items"] == []
     info = client.get(f"/api/v1/devices/{mn}/info?{query}", headers=_headers(client, "urumqi"))

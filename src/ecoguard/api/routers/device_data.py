@@ -7,7 +7,7 @@ The device must be in the caller's scope (registry); otherwise it is not found.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
@@ -63,11 +63,17 @@ def device_readings(
         AwareDatetime | None, Query(description="Data time before (default: now).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=_MAX_ROWS)] = 1000,
+    data_type: Annotated[
+        Literal["rtd", "min", "hour", "day", "alarm"] | None,
+        Query(description="Only real-time, minute, hourly, daily or alarm readings."),
+    ] = None,
 ) -> DeviceReadings:
     """Readings a device sent (``source_readings``), by data time; the latest ``limit`` rows."""
     first, last = _window(repo, mn, start, end)
     store = TimeseriesStore(settings.timeseries_root)
-    rows = list_rows(store, READINGS_TABLE, mn=mn, start=first, end=last, limit=limit)
+    rows = list_rows(
+        store, READINGS_TABLE, mn=mn, data_type=data_type, start=first, end=last, limit=limit
+    )
     return DeviceReadings(mn=mn, start=first, end=last, items=[Reading(**_cst(r)) for r in rows])
 
 

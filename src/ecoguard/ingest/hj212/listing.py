@@ -33,6 +33,7 @@ def list_rows(
     table: str,
     *,
     mn: str | None = None,
+    data_type: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     limit: int | None = None,
@@ -42,6 +43,8 @@ def list_rows(
     Parameters
     ----------
     table : {"source_readings", "gateway_refusals", "gateway_device_info"}
+    data_type : {"rtd", "min", "hour", "day", "alarm"}, optional
+        Readings of this data type only.
     start, end : datetime, optional
         Aware datetimes (UTC or any offset).
     limit : int, optional
@@ -58,6 +61,11 @@ def list_rows(
     if mn is not None:
         clauses.append("mn = ?")
         params.append(mn)
+    if data_type is not None:
+        if table != READINGS_TABLE:
+            raise ValueError(f"{table} has no data types")
+        clauses.append("data_type = ?")
+        params.append(data_type)
     if start is not None:
         clauses.append(f"{time_column} >= ?")
         params.append(start)
