@@ -104,12 +104,12 @@ def test_1013_is_answered_9013_then_1012_with_cst_time(tmp_path: Path, version: 
         for frame in logger.reply(command.raw or encode(command)):
             writer.write(frame)
         deadline = asyncio.get_running_loop().time() + 5
-        while gateway.m_cmd_outcomes.get(state="executed") < 1:
+        while gateway.metrics.cmd_outcomes.get(state="executed") < 1:
             assert asyncio.get_running_loop().time() < deadline
             await asyncio.sleep(0.05)
-        assert gateway.m_cmd_sent.get(cn="1012") == 1
-        assert gateway.m_cmd_answers.get(cn="9011", code="1") == 1
-        assert gateway.m_cmd_answers.get(cn="9012", code="1") == 1
+        assert gateway.metrics.cmd_sent.get(cn="1012") == 1
+        assert gateway.metrics.cmd_answers.get(cn="9011", code="1") == 1
+        assert gateway.metrics.cmd_answers.get(cn="9012", code="1") == 1
         assert abs(logger.clock_offset) < timedelta(seconds=5)
         writer.close()
         await gateway.stop()
@@ -147,7 +147,7 @@ def test_history_request_through_the_spool_lands_in_the_store(tmp_path: Path, ve
         stats = await fleet
         assert stats.commands == 1
         await gateway.stop()
-        assert gateway.m_cmd_sent.get(cn="2061") == 1
+        assert gateway.metrics.cmd_sent.get(cn="2061") == 1
         return dict(outcome)
 
     outcome = asyncio.run(scenario())
@@ -208,8 +208,8 @@ def test_set_time_get_time_no_data_and_calibration_with_a_simulated_logger(
         stats = await fleet
         await gateway.stop()
         assert stats.calibration_requests >= 2 and stats.commands >= 5
-        assert gateway.m_cmd_sent.get(cn="1012") >= 3  # set-time + the calibrations
-        assert gateway.m_cmd_outcomes.get(state="executed") >= 4
+        assert gateway.metrics.cmd_sent.get(cn="1012") >= 3  # set-time + the calibrations
+        assert gateway.metrics.cmd_outcomes.get(state="executed") >= 4
         return outcomes
 
     set_outcome, get_outcome, none = asyncio.run(scenario())
@@ -260,9 +260,9 @@ def test_device_not_connected_unknown_mn_invalid_file_and_restart(tmp_path: Path
         assert code == 1
         assert json.loads(out)[0]["state"] == "unknown_mn"
         await gateway.stop()
-        assert gateway.m_cmd_outcomes.get(state="not_connected") == 1
-        assert gateway.m_cmd_outcomes.get(state="unknown_mn") == 1
-        assert gateway.m_cmd_sent.values == {}
+        assert gateway.metrics.cmd_outcomes.get(state="not_connected") == 1
+        assert gateway.metrics.cmd_outcomes.get(state="unknown_mn") == 1
+        assert gateway.metrics.cmd_sent.values == {}
         invalid = json.loads((done / "bad.json").read_text())
         assert invalid["state"] == "invalid"
         assert invalid["detail"].startswith("bad.json: begin: '2026-13-01' is not a time")
@@ -295,8 +295,8 @@ def test_unanswered_command_is_resent_then_timed_out(tmp_path: Path) -> None:
         assert "no 9011" in outcome["detail"]
         writer.close()
         await gateway.stop()
-        assert gateway.m_cmd_sent.get(cn="1011") == 2
-        assert gateway.m_cmd_outcomes.get(state="timed_out") == 1
+        assert gateway.metrics.cmd_sent.get(cn="1011") == 2
+        assert gateway.metrics.cmd_outcomes.get(state="timed_out") == 1
 
     asyncio.run(scenario())
 

@@ -118,8 +118,8 @@ def test_every_refusal_kind_interleaved_good_packets_land(tmp_path: Path) -> Non
         await _read_lines(reader, 3)
         assert await asyncio.wait_for(reader.read(), 5) == b""
         await gateway.stop()
-        {k[0][1]: v for k, v in gateway.m_packets.values.items() if k}
-        assert gateway.m_packets.get(outcome="accepted", reason="") == len(good) + 1
+        {k[0][1]: v for k, v in gateway.metrics.packets.values.items() if k}
+        assert gateway.metrics.packets.get(outcome="accepted", reason="") == len(good) + 1
 
     asyncio.run(scenario())
     store = TimeseriesStore(tmp_path / "ts")
@@ -162,9 +162,9 @@ def test_idle_and_slow_connections_are_closed(tmp_path: Path) -> None:
         assert await asyncio.wait_for(idle_reader.read(), 10) == b""
         idle_closed = time.monotonic() - t0
         assert 0.5 < slow_closed < 6 and 1.9 < idle_closed < 9  # generous: shared CI cores
-        assert gateway.m_closed.get(cause="frame_timeout") == 1
-        assert gateway.m_closed.get(cause="idle_timeout") == 1
-        assert gateway.m_packets.get(outcome="refused", reason="bad_frame") == 1
+        assert gateway.metrics.closed.get(cause="frame_timeout") == 1
+        assert gateway.metrics.closed.get(cause="idle_timeout") == 1
+        assert gateway.metrics.packets.get(outcome="refused", reason="bad_frame") == 1
         idle_writer.close()
         slow_writer.close()
         await gateway.stop()
@@ -220,7 +220,7 @@ def test_2005_and_2025_loggers(tmp_path: Path, version: int) -> None:
             await asyncio.sleep(0.5)  # 2005 loggers ask for no answer
         writer.close()
         await gateway.stop()
-        assert gateway.m_packets.get(outcome="accepted", reason="") == 3
+        assert gateway.metrics.packets.get(outcome="accepted", reason="") == 3
 
     asyncio.run(scenario())
     store = TimeseriesStore(tmp_path / "ts")
@@ -242,9 +242,9 @@ def test_a_dead_mover_is_restarted(tmp_path: Path) -> None:
         assert first is not None
         first.kill()
         deadline = time.monotonic() + 20
-        while gateway.m_mover_restarts.get() == 0 and time.monotonic() < deadline:
+        while gateway.metrics.mover_restarts.get() == 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-        assert gateway.m_mover_restarts.get() == 1
+        assert gateway.metrics.mover_restarts.get() == 1
         assert gateway._mover is not None and gateway._mover.pid != first.pid
         await gateway.stop()
 

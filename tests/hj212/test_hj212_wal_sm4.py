@@ -142,3 +142,18 @@ def test_encrypted_packet_keeps_plaintext_length_and_crc() -> None:
     assert isinstance(wrong, Refusal) and wrong.reason is Reason.CRC_MISMATCH
     no_key = decode(frame)
     assert isinstance(no_key, Refusal) and no_key.reason is Reason.MALFORMED_FIELD
+
+
+def test_unmoved_bytes_counts_records_not_the_zero_fill(tmp_path: Path) -> None:
+    wal = WriteAheadLog(tmp_path, segment_bytes=4096)
+    records = [WalRecord("P", 1.0, "p", b"##0300" + b"x" * 300) for _ in range(40)]
+    sizes = []
+    for record in records:  # several segments
+        sizes.append(len(record.encode()))
+        wal.append([record])
+    assert wal.position[0] > 2
+    assert wal.unmoved_bytes((0, 0)) == sum(sizes)
+    ids = [rid for rid, _, _ in read_records(tmp_path, (0, 0))]
+    assert wal.unmoved_bytes(ids[25]) == sum(sizes[25:])
+    assert wal.unmoved_bytes(wal.position) == 0
+    wal.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -23,11 +22,11 @@ from ecoguard.ingest.hj212.commands import (
     CommandRequest,
     State,
     make_request,
-    request_json,
 )
 from ecoguard.ingest.hj212.directory import JsonDeviceDirectory
 from ecoguard.ingest.hj212.listing import READINGS_TABLE, REFUSALS_TABLE, list_rows
 from ecoguard.ingest.hj212.simulate import FAULTS, make_fleet, run_fleet
+from ecoguard.ingest.hj212.spool import Spool
 from ecoguard.timeseries.store import TimeseriesStore
 
 app = typer.Typer(
@@ -448,36 +447,18 @@ def _send(home: Path | None, request: CommandRequest, wait: float, fmt: OutputFo
 
     Exit code 0 when executed (or queued with ``--wait 0``), 1 otherwise.
     """
-    spool = (home or _home()) / "commands"
-    spool.mkdir(parents=True, exist_ok=True)
-    tmp = spool / f".{request.id}.json.tmp"
-    tmp.write_text(request_json(request), encoding="utf-8")
-    queued = spool / f"{request.id}.json"
-    tmp.replace(queued)
-    done = spool / "done" / f"{request.id}.json"
-    deadline = time.monotonic() + wait
-    outcome: dict[str, Any] | None = None
-    while wait > 0:
-        if done.is_file():
-            outcome = json.loads(done.read_text(encoding="utf-8"))
-            if outcome["final"]:
-                break
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.1)
+    spool = Spool((home or _home()) / "commands")
+    spool.submit(request)
+    outcome = spool.wait(request.id, wait) if wait > 0 else None
     if wait == 0:
-        _err.print(f"queued {request.id} in {spool}; see `ecoguard gateway commands`")
+        _err.print(f"queued {request.id} in {spool.folder}; see `ecoguard gateway commands`")
         write_rows([{"id": request.id, "state": "queued"}], fmt, title="command")
         return
     if outcome is None:
-        try:
-            queued.unlink()  # nobody took it: withdraw it
-        except FileNotFoundError:
-            pass
-        else:
+        if spool.withdraw(request.id):  # nobody took it
             _err.print(
                 f"no gateway picked up {request.id} within {wait:g} s (is `ecoguard gateway "
-                f"serve` running with home {spool.parent}?); request withdrawn"
+                f"serve` running with home {spool.folder.parent}?); request withdrawn"
             )
             raise typer.Exit(1)
         outcome = {"id": request.id, "state": "sent", "final": False}
@@ -565,15 +546,6 @@ def commands_list(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Recent commands and their outcomes (newest first), and requests not yet picked up."""
-    spool = (home or _home()) / "commands"
-    rows: list[tuple[float, dict[str, Any]]] = []
-    if spool.is_dir():
-        for path in spool.glob("*.json"):
-            rows.append((path.stat().st_mtime, {"id": path.stem, "state": "queued"}))
-        for path in (spool / "done").glob("*.json"):
-            try:
-                rows.append((path.stat().st_mtime, json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, ValueError):
-                continue  # replaced while listing
+    rows = Spool((home or _home()) / "commands").listing()
     rows.sort(key=lambda r: r[0], reverse=True)
     write_rows([r for _, r in rows[:limit]], fmt, columns=OUTCOME_COLUMNS, title="commands")

@@ -63,13 +63,13 @@ from ecoguard.ingest.hj212.directory import (
 )
 from ecoguard.ingest.hj212.factors import ANSWER_CNS, HEARTBEAT_CNS
 from ecoguard.ingest.hj212.frame import Framer, Junk
-from ecoguard.ingest.hj212.metrics import Counter, Gauge, Histogram, Registry, serve_metrics
+from ecoguard.ingest.hj212.metrics import GatewayMetrics, serve_metrics
+from ecoguard.ingest.hj212.spool import Spool
 from ecoguard.ingest.hj212.wal import (
     SEGMENT_BYTES,
     WalRecord,
     WriteAheadLog,
     read_checkpoint,
-    segments,
 )
 
 __all__ = ["Gateway", "GatewayConfig", "answer_frame", "main", "serve_forever"]
@@ -81,8 +81,6 @@ _BATCH_DECODE = 2
 """From this many frames in one loop pass on, CRCs are computed in one vectorised pass."""
 _NOTIFICATIONS = frozenset({CN_TIME_CALIBRATION})
 """Device notifications answered with 9013 (2017 §6.5: notification, 2 steps)."""
-_KEEP_OUTCOMES = 90 * 86400.0
-"""Command outcome files are kept this long [s]."""
 
 
 @dataclass
@@ -232,7 +230,7 @@ class Gateway:
         self.directory = directory
         self.wal_folder = config.home / "wal"
         self.state_folder = config.home / "state"
-        self.spool = config.home / "commands"
+        self.spool = Spool(config.home / "commands")
         self.desk = CommandDesk()
         self._watch = self.desk.watch
         """MN -> commands in flight; empty (one truth test per packet) when none are out."""
@@ -254,76 +252,13 @@ class Gateway:
         self._running = False
         self.port = 0
         self.metrics_port = 0
-        self.registry = Registry()
-        r = self.registry
-        self.m_conn_total = r.add(Counter("hj212_connections_total", "Connections accepted."))
-        self.m_conn_open = r.add(
-            Gauge("hj212_connections_open", "Open connections.", lambda: len(self.connections))
+        self.metrics = GatewayMetrics(
+            open_connections=lambda: len(self.connections),
+            commit_queue=lambda: len(self._pending),
+            backlog_bytes=self.backlog_bytes,
+            devices_connected=lambda: sum(1 for d in self.devices.values() if d.connections > 0),
         )
-        self.m_packets = r.add(
-            Counter("hj212_packets_total", "Frames by outcome and refusal reason.")
-        )
-        self.m_acks = r.add(Counter("hj212_answers_total", "Answers sent, by CN."))
-        self.m_ack_latency = r.add(
-            Histogram(
-                "hj212_ack_latency_seconds",
-                "From receipt of a packet to its answer (after fsync).",
-                [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
-            )
-        )
-        self.m_fsync = r.add(
-            Histogram(
-                "hj212_wal_commit_seconds",
-                "Write + fsync of one WAL batch.",
-                [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
-            )
-        )
-        self.m_wal_records = r.add(Counter("hj212_wal_records_total", "Records made durable."))
-        self.m_wal_batches = r.add(Counter("hj212_wal_batches_total", "Group commits."))
-        self.m_wal_errors = r.add(Counter("hj212_wal_errors_total", "Failed commits."))
-        r.add(
-            Gauge(
-                "hj212_commit_queue_records",
-                "Records waiting for the next group commit.",
-                lambda: len(self._pending),
-            )
-        )
-        r.add(
-            Gauge(
-                "hj212_wal_backlog_bytes",
-                "WAL bytes not yet moved to the time-series store.",
-                self.backlog_bytes,
-            )
-        )
-        r.add(
-            Gauge(
-                "hj212_devices_connected",
-                "Devices with an open connection.",
-                lambda: sum(1 for d in self.devices.values() if d.connections > 0),
-            )
-        )
-        self.m_closed = r.add(Counter("hj212_connections_closed_total", "Closes, by cause."))
-        self.m_registry_errors = r.add(
-            Counter("hj212_registry_errors_total", "Failed device reloads / state write-backs.")
-        )
-        self.m_mover_restarts = r.add(
-            Counter("hj212_mover_restarts_total", "Mover processes restarted after exiting.")
-        )
-        self.m_overload = r.add(
-            Counter("hj212_overload_pauses_total", "Times reading was paused for the WAL.")
-        )
-        self.m_cmd_sent = r.add(
-            Counter("hj212_commands_sent_total", "Commands sent to devices (resends too), by CN.")
-        )
-        self.m_cmd_answers = r.add(
-            Counter("hj212_command_answers_total", "9011/9012 answers to commands, by CN and code.")
-        )
-        self.m_cmd_outcomes = r.add(
-            Counter("hj212_command_outcomes_total", "Commands finished, by final state.")
-        )
-        self.m_cmd_errors = r.add(
-            Counter("hj212_command_errors_total", "Failed rounds of the command spool.")
-        )
+        self.registry = self.metrics.registry
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -331,8 +266,7 @@ class Gateway:
         """Open the WAL, start the mover, listen."""
         loop = asyncio.get_running_loop()
         self.state_folder.mkdir(parents=True, exist_ok=True)
-        (self.spool / "done").mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(self._recover_spool)
+        await asyncio.to_thread(self.spool.recover)
         self._wal = WriteAheadLog(
             self.wal_folder, fsync=self.config.fsync, segment_bytes=self.config.wal_segment_bytes
         )
@@ -368,7 +302,7 @@ class Gateway:
         for command in list(self.desk.by_qn.values()):
             self._finish(command, State.TIMED_OUT, "the gateway stopped before the answer")
         with contextlib.suppress(OSError):
-            self._write_outcomes(self._outcomes(), [])
+            self.spool.write(self._outcomes(), [])
         self._write_state()
         for state in self.devices.values():
             state.connections = 0  # every connection is closed now
@@ -405,7 +339,7 @@ class Gateway:
     def opened(self, conn: _Connection) -> None:
         """A logger connected."""
         self.connections.add(conn)
-        self.m_conn_total.inc()
+        self.metrics.conn_total.inc()
         if self._reading_paused and conn.transport is not None:
             conn.transport.pause_reading()
 
@@ -418,7 +352,7 @@ class Gateway:
                 state.connections = max(0, state.connections - 1)
 
     def _close(self, conn: _Connection, cause: str) -> None:
-        self.m_closed.inc(cause=cause)
+        self.metrics.closed.inc(cause=cause)
         conn.close()
 
     def handle(self, conn: _Connection, item: bytes | Junk, received_at: float, now: float) -> None:
@@ -485,7 +419,7 @@ class Gateway:
                 self._close(conn, "auth_failures")
             return
         conn.auth_failures = 0
-        self.m_packets.inc_key(_ACCEPTED)
+        self.metrics.packets.inc_key(_ACCEPTED)
         state = self.devices.get(packet.mn)
         if state is None:
             state = self.devices[packet.mn] = DeviceState(packet.mn)
@@ -503,8 +437,8 @@ class Gateway:
         if cn in HEARTBEAT_CNS or cn in ANSWER_CNS:
             if packet.needs_answer and cn in HEARTBEAT_CNS:
                 conn.send(answer_frame(packet, "9013"))
-                self.m_acks.inc(cn="9013")
-                self.m_ack_latency.observe(time.monotonic() - now)
+                self.metrics.acks.inc(cn="9013")
+                self.metrics.ack_latency.observe(time.monotonic() - now)
             return
         answer = None
         if cn in _NOTIFICATIONS:  # 1013: after its 9013, set the device's time (1012)
@@ -525,7 +459,7 @@ class Gateway:
     def _quarantine(
         self, conn: _Connection, refusal: Refusal, raw: bytes, received_at: float
     ) -> None:
-        self.m_packets.inc(outcome="refused", reason=refusal.reason.value)
+        self.metrics.packets.inc(outcome="refused", reason=refusal.reason.value)
         if refusal.mn is not None:
             state = self.devices.get(refusal.mn)
             if state is not None:
@@ -548,7 +482,7 @@ class Gateway:
         code = _QNRTN.get(reason)
         if code is not None:
             conn.send(answer_frame(packet, "9011", f"QnRtn={code}"))
-            self.m_acks.inc(cn="9011")
+            self.metrics.acks.inc(cn="9011")
 
     # ------------------------------------------------------------------ group commit
 
@@ -571,17 +505,17 @@ class Gateway:
                     self._executor, wal.append_encoded, [b[0] for b in batch]
                 )
             except OSError:
-                self.m_wal_errors.inc()
+                self.metrics.wal_errors.inc()
                 continue  # nothing in this batch is acknowledged; devices will resend
             done = time.monotonic()
-            self.m_fsync.observe(done - started)
-            self.m_wal_records.inc(len(batch))
-            self.m_wal_batches.inc()
+            self.metrics.fsync.observe(done - started)
+            self.metrics.wal_records.inc(len(batch))
+            self.metrics.wal_batches.inc()
             for _record, conn, answer, t0 in batch:
                 if conn is not None and answer is not None:
                     conn.send(answer)
-                    self.m_ack_latency.observe(done - t0)
-            self.m_acks.inc(sum(1 for b in batch if b[2] is not None), cn="9014")
+                    self.metrics.ack_latency.observe(done - t0)
+            self.metrics.acks.inc(sum(1 for b in batch if b[2] is not None), cn="9014")
             for hook in hooks:
                 hook()
             if self._reading_paused and len(self._pending) < self.config.max_queue // 2:
@@ -591,7 +525,7 @@ class Gateway:
         """Overload: stop reading from every connection until the commit queue drains, so
         that TCP flow control pushes back on the loggers instead of latency growing."""
         self._reading_paused = True
-        self.m_overload.inc()
+        self.metrics.overload.inc()
         for conn in self.connections:
             if conn.transport is not None and not conn.closed:
                 conn.transport.pause_reading()
@@ -609,9 +543,9 @@ class Gateway:
         command = self.desk.observe(packet, time.monotonic(), datetime.now(UTC))
         if command is not None and packet.cn in ("9011", "9012"):
             code = command.qn_rtn if packet.cn == "9011" else command.exe_rtn
-            self.m_cmd_answers.inc(cn=packet.cn, code=str(code))
+            self.metrics.cmd_answers.inc(cn=packet.cn, code=str(code))
         for done in self.desk.take_finished():
-            self.m_cmd_outcomes.inc(state=done.state.value)
+            self.metrics.cmd_outcomes.inc(state=done.state.value)
 
     def _connection(self, mn: str) -> _Connection | None:
         state = self.devices.get(mn)
@@ -644,14 +578,14 @@ class Gateway:
             key=device.sm4_key,
         )
         conn.send(frame)
-        self.m_cmd_sent.inc(cn=command.cn)
+        self.metrics.cmd_sent.inc(cn=command.cn)
         self.desk.sent(command, time.monotonic(), datetime.now(UTC))
 
     def _finish(self, command: Command, state: State, detail: str) -> None:
         self.desk.finish(command, state, detail)
         command.note(datetime.now(UTC), detail)
         for done in self.desk.take_finished():
-            self.m_cmd_outcomes.inc(state=done.state.value)
+            self.metrics.cmd_outcomes.inc(state=done.state.value)
 
     def _dispatch(self, request: CommandRequest) -> tuple[str, dict[str, object]] | None:
         """Send an operator's request, or say at once why it cannot be sent."""
@@ -672,28 +606,23 @@ class Gateway:
             qn = self.desk.new_qn(datetime.now(CST_ZONE))
             self._send(self.desk.open(request, qn), conn)
             return None  # its outcome is written as a changed command
-        self.m_cmd_outcomes.inc(state=state.value)
+        self.metrics.cmd_outcomes.inc(state=state.value)
         return request.id, outcome_json(request, state, detail)
 
     async def _commands_tick(self, now: float) -> None:
         """Pick up spooled requests, resend or time out commands, write changed outcomes."""
-        try:
-            names = sorted(
-                e.path for e in os.scandir(self.spool) if e.name.endswith(".json") and e.is_file()
-            )
-        except OSError:
-            names = []
+        names = self.spool.pending()
         outcomes: list[tuple[str, dict[str, object]]] = []
         taken: list[Path] = []
         if names:
-            for path, text in await asyncio.to_thread(_read_files, [Path(n) for n in names]):
+            for path, text in await asyncio.to_thread(self.spool.read, names):
                 taken.append(path)
                 try:
                     request = parse_request(text, path.name)
                     if request.id != path.stem:
                         raise CommandError(f"{path.name}: id {request.id!r} differs from the name")
                 except CommandError as exc:
-                    self.m_cmd_outcomes.inc(state=State.INVALID.value)
+                    self.metrics.cmd_outcomes.inc(state=State.INVALID.value)
                     outcomes.append((path.stem, {"id": path.stem, "state": "invalid",
                                                  "final": True, "detail": str(exc)}))  # fmt: skip
                     continue
@@ -709,43 +638,16 @@ class Gateway:
             else:
                 self._send(command, conn)
         for done in self.desk.take_finished():
-            self.m_cmd_outcomes.inc(state=done.state.value)
+            self.metrics.cmd_outcomes.inc(state=done.state.value)
         outcomes += self._outcomes()
         if outcomes or taken:
             try:
-                await asyncio.to_thread(self._write_outcomes, outcomes, taken)
+                await asyncio.to_thread(self.spool.write, outcomes, taken)
             except OSError:
-                self.m_cmd_errors.inc()
-
-    def _recover_spool(self) -> None:
-        """At start: commands a previous process left in flight are timed out; outcome files
-        older than :data:`_KEEP_OUTCOMES` seconds are deleted."""
-        cutoff = time.time() - _KEEP_OUTCOMES
-        for path in (self.spool / "done").glob("*.json"):
-            with contextlib.suppress(OSError, ValueError):
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    continue
-                body = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(body, dict) and body.get("final") is False:
-                    body |= {"state": State.TIMED_OUT.value, "final": True,
-                             "detail": "the gateway restarted before the answer"}  # fmt: skip
-                    self._write_outcomes([(path.stem, body)], [])
+                self.metrics.cmd_errors.inc()
 
     def _outcomes(self) -> list[tuple[str, dict[str, object]]]:
         return [(c.request.id, self.desk.outcome(c)) for c in self.desk.take_changed()]
-
-    def _write_outcomes(
-        self, outcomes: list[tuple[str, dict[str, object]]], taken: list[Path]
-    ) -> None:
-        """Outcome files (atomically: tmp, then rename), then remove the picked-up requests."""
-        done = self.spool / "done"
-        for command_id, body in outcomes:
-            tmp = done / f".{command_id}.json.tmp"
-            tmp.write_text(json.dumps(body, indent=1, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(done / f"{command_id}.json")
-        for path in taken:
-            path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ housekeeping
 
@@ -776,7 +678,7 @@ class Gateway:
                 last_state = now
                 await asyncio.to_thread(self._write_state)
                 if self._mover is not None and self._mover.poll() is not None:
-                    self.m_mover_restarts.inc()  # it died (a bug, a store error): start again
+                    self.metrics.mover_restarts.inc()  # it died (a bug, a store error): start again
                     self._start_mover()
             if now - last_registry > self.config.registry_interval:
                 last_registry = now
@@ -784,7 +686,7 @@ class Gateway:
             try:
                 await self._commands_tick(now)
             except Exception:  # a bad spool file or a bug there must not stop the housekeeping
-                self.m_cmd_errors.inc()
+                self.metrics.cmd_errors.inc()
 
     async def _sync_registry(self) -> None:
         """With a registry directory: reload devices, write back last seen and online state."""
@@ -801,7 +703,7 @@ class Gateway:
             if states:
                 await asyncio.to_thread(directory.record_liveness, states)
         except Exception:  # a registry outage must not stop the gateway
-            self.m_registry_errors.inc()
+            self.metrics.registry_errors.inc()
 
     def _write_state(self) -> None:
         """Write device last-seen and connection state to ``state/devices.json``."""
@@ -821,27 +723,12 @@ class Gateway:
         tmp.replace(self.state_folder / "devices.json")
 
     def backlog_bytes(self) -> float:
-        """WAL bytes written and not yet moved (older segments counted whole)."""
-        checkpoint = read_checkpoint(self.wal_folder)
-        active = self._wal.position if self._wal is not None else (0, 0)
-        total = 0
-        for number in segments(self.wal_folder):
-            if number < checkpoint[0] or number > active[0]:
-                continue
-            if number == active[0]:
-                used = active[1]
-            else:
-                used = (self.wal_folder / f"seg-{number:08d}.wal").stat().st_size
-            total += max(0, used - (checkpoint[1] if number == checkpoint[0] else 0))
-        return float(total)
-
-
-def _read_files(paths: list[Path]) -> list[tuple[Path, bytes]]:
-    found = []
-    for path in paths:
-        with contextlib.suppress(OSError):  # taken by a concurrent reader, or not readable
-            found.append((path, path.read_bytes()))
-    return found
+        """WAL bytes written and not yet moved to the store."""
+        if self._wal is None:
+            return 0.0
+        with contextlib.suppress(OSError):  # a segment deleted by the mover meanwhile
+            return float(self._wal.unmoved_bytes(read_checkpoint(self.wal_folder)))
+        return float("nan")
 
 
 async def run(config: GatewayConfig, directory: DeviceDirectory) -> None:

@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-__all__ = ["Counter", "Gauge", "Histogram", "Registry", "serve_metrics"]
+__all__ = ["Counter", "GatewayMetrics", "Gauge", "Histogram", "Registry", "serve_metrics"]
 
 Labels = tuple[tuple[str, str], ...]
 _M = TypeVar("_M", "Counter", "Gauge", "Histogram")
@@ -148,3 +148,77 @@ async def serve_metrics(registry: Registry, host: str, port: int) -> asyncio.Ser
             writer.close()
 
     return await asyncio.start_server(handle, host, port)
+
+
+class GatewayMetrics:
+    """The gateway's metrics, registered in one :class:`Registry` (``hj212_*`` names).
+
+    Parameters
+    ----------
+    open_connections, commit_queue, backlog_bytes, devices_connected : callable
+        Read at scrape time: open connections, records waiting for the group commit, WAL bytes
+        not yet moved to the store, devices with an open connection.
+    """
+
+    def __init__(
+        self,
+        *,
+        open_connections: Callable[[], float],
+        commit_queue: Callable[[], float],
+        backlog_bytes: Callable[[], float],
+        devices_connected: Callable[[], float],
+    ) -> None:
+        r = self.registry = Registry()
+        self.conn_total = r.add(Counter("hj212_connections_total", "Connections accepted."))
+        self.conn_open = r.add(
+            Gauge("hj212_connections_open", "Open connections.", open_connections)
+        )
+        self.packets = r.add(
+            Counter("hj212_packets_total", "Frames by outcome and refusal reason.")
+        )
+        self.acks = r.add(Counter("hj212_answers_total", "Answers sent, by CN."))
+        self.ack_latency = r.add(
+            Histogram(
+                "hj212_ack_latency_seconds",
+                "From receipt of a packet to its answer (after fsync).",
+                [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
+            )
+        )
+        self.fsync = r.add(
+            Histogram(
+                "hj212_wal_commit_seconds",
+                "Write + fsync of one WAL batch.",
+                [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+            )
+        )
+        self.wal_records = r.add(Counter("hj212_wal_records_total", "Records made durable."))
+        self.wal_batches = r.add(Counter("hj212_wal_batches_total", "Group commits."))
+        self.wal_errors = r.add(Counter("hj212_wal_errors_total", "Failed commits."))
+        r.add(Gauge("hj212_commit_queue_records", "Records waiting for the next group commit.",
+                    commit_queue))  # fmt: skip
+        r.add(Gauge("hj212_wal_backlog_bytes", "WAL bytes not yet moved to the time-series store.",
+                    backlog_bytes))  # fmt: skip
+        r.add(Gauge("hj212_devices_connected", "Devices with an open connection.",
+                    devices_connected))  # fmt: skip
+        self.closed = r.add(Counter("hj212_connections_closed_total", "Closes, by cause."))
+        self.registry_errors = r.add(
+            Counter("hj212_registry_errors_total", "Failed device reloads / state write-backs.")
+        )
+        self.mover_restarts = r.add(
+            Counter("hj212_mover_restarts_total", "Mover processes restarted after exiting.")
+        )
+        self.overload = r.add(
+            Counter("hj212_overload_pauses_total", "Times reading was paused for the WAL.")
+        )
+        self.cmd_sent = r.add(
+            Counter("hj212_commands_sent_total", "Commands sent to devices (resends too), by CN.")
+        )
+        self.cmd_answers = r.add(
+            Counter("hj212_command_answers_total", "9011/9012 answers to commands, by CN and code.")
+        )
+        self.cmd_outcomes = r.add(
+            Counter("hj212_command_outcomes_total", "Commands finished, by final state.")
+        )
+        self.cmd_errors = r.add(
+            Counter("hj212_command_errors_total", "Failed rounds of the command spool.")
+        )

@@ -248,6 +248,8 @@ class WriteAheadLog:
         self._offset = 0
         self.appended = 0
         self.batches = 0
+        self.filled: dict[int, int] = {}
+        """Bytes of records in each segment this process filled and left (zero fill after)."""
 
     def _zero_filled(self, number: int) -> Path:
         """Write a zero-filled ``seg-N.tmp`` (in the background for the next segment)."""
@@ -310,11 +312,30 @@ class WriteAheadLog:
 
     def _roll(self) -> None:
         """Switch to the next segment, zero-filled in the background meanwhile (no stall)."""
+        self.filled[self._number] = self._offset
         self._file.close()
         self._number += 1
         self._file = self._install(self._next.result(), self._number)
         self._next = self._preparer.submit(self._zero_filled, self._number + 1)
         self._offset = 0
+
+    def unmoved_bytes(self, checkpoint: RecordId) -> int:
+        """Bytes of records after ``checkpoint`` (the mover's): what is not in the store yet.
+
+        Segments of earlier processes count whole (their fill level is not kept).
+        """
+        total = 0
+        for number in segments(self.folder):
+            if number < checkpoint[0] or number > self._number:
+                continue
+            if number == self._number:
+                used = self._offset
+            elif number in self.filled:
+                used = self.filled[number]
+            else:
+                used = _segment_path(self.folder, number).stat().st_size
+            total += max(0, used - (checkpoint[1] if number == checkpoint[0] else 0))
+        return total
 
     def close(self) -> None:
         """Close the open segment; drop the prepared next one."""
