@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ecoguard.demo.devices import DAILY_DAYS, RTD_MINUTES, demo_loggers, run_demo_traffic
 from ecoguard.ingest.hj212.codec import CST_ZONE
-from ecoguard.ingest.hj212.listing import READINGS_TABLE, REFUSALS_TABLE, list_rows
+from ecoguard.ingest.hj212.listing import INFO_TABLE, READINGS_TABLE, REFUSALS_TABLE, list_rows
 from ecoguard.registry.db import make_engine, make_sessionmaker, upgrade
 from ecoguard.registry.demo import DEMO_ENTERPRISES, seed_demo
 from ecoguard.registry.models import Device
@@ -20,6 +20,29 @@ from ecoguard.timeseries.store import TimeseriesStore
 
 FLUE = {"a00000", "a34013", "a21026", "a21002", "a19001", "a01011", "a01012", "a01013", "a01014"}
 WATER = {"w00000", "w01018", "w21003", "w21011", "w21001", "w01001"}
+
+Episode = tuple[datetime, datetime, int]
+
+
+def state_episodes(
+    info: list[dict[str, object]], end: datetime
+) -> dict[tuple[str, str], list[Episode]]:
+    """``(MN, analyser) -> [(start, end, state)]``: where the instrument state (i12001) was not 0,
+    from the stored information uploads (an open episode ends at ``end``)."""
+    states: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+    for row in info:
+        if row["info_id"] == "i12001":
+            moment, number = row["data_time_utc"], row["number"]
+            assert isinstance(moment, datetime) and isinstance(number, float)
+            states[(str(row["mn"]), str(row["pol_id"]))].append((moment, int(number)))
+    episodes: dict[tuple[str, str], list[Episode]] = defaultdict(list)
+    for key, changes in states.items():
+        changes.sort()  # a repeated state (the span log of a calibration) goes on
+        changes = [c for i, c in enumerate(changes) if i == 0 or c[1] != changes[i - 1][1]]
+        for (moment, state), (until, _) in zip(changes, [*changes[1:], (end, 0)], strict=True):
+            if state != 0:
+                episodes[key].append((moment, until, state))
+    return episodes
 
 
 @pytest.mark.slow
@@ -79,6 +102,47 @@ def test_demo_devices_send_their_last_day_through_the_gateway(tmp_path: Path) ->
     so2 = next(r for r in rows if r["parameter"] == "a21026" and r["data_type"] == "hour")
     assert so2["zs_avg"] is not None and so2["cou"] is not None
 
+    # field-device information (CN 3020): every device calibrates one analyser a day (state 3,
+    # zero and span logs, then 0 with its parameters); one device a day has a maintenance visit
+    info = list_rows(store, INFO_TABLE)
+    assert len({(r["mn"], r["data_time_utc"]) for r in info}) == report.info_stored > 0
+    assert {r["mn"] for r in info} == set(registered)
+    episodes = state_episodes(info, after)
+    for mn, medium in registered.items():
+        mine_info = [r for r in info if r["mn"] == mn]
+        calibrated = "a21026" if medium == "air" else "w01018"
+        assert any(s == 3 for s_, e_, s in episodes[(mn, calibrated)]), mn
+        for start, end, state in episodes[(mn, calibrated)]:
+            assert state == 3 and end - start == timedelta(hours=1)
+        logs = {r["value"] for r in mine_info if r["info_id"] == "i11001"}
+        assert {"零点校准", "量程校准", "校准完成"} <= logs
+        codes = {r["info_id"] for r in mine_info if r["pol_id"] == calibrated}
+        assert {"i12001", "i11001", "i12002", "i13001", "i13007", "i13008"} <= codes
+        slope = next(r for r in mine_info if r["info_id"] == "i13008")["number"]
+        assert isinstance(slope, float) and 0.97 < slope < 1.03
+    visits = [(key, e) for key, found in episodes.items() for e in found if e[2] == 1]
+    assert visits, "no maintenance visit in the window"
+    assert all(e[1] - e[0] == timedelta(hours=2) or e[1] == after for _, e in visits)
+    logs = {str(r["value"]) for r in info if r["info_id"] == "i11001"}
+    assert logs & {"更换采样泵", "更换试剂并清洗管路"} and "维护完成 恢复测量" in logs
+    # readings flagged C or M (HJ 212-2017 Table 8) are exactly those taken in those episodes
+    flags: Counter[str] = Counter()
+    for row in rows:
+        if row["data_type"] == "day":
+            assert row["flag"] == "N"
+            continue
+        start, end = row["data_time_utc"], row["interval_end_utc"]
+        assert isinstance(start, datetime) and isinstance(end, datetime)
+        inside = [
+            state
+            for first, last, state in episodes.get((str(row["mn"]), str(row["parameter"])), [])
+            if first <= start < last and end <= last
+        ]
+        want = {1: "M", 3: "C"}.get(inside[0], "?") if inside else "N"
+        assert row["flag"] == want, row
+        flags[str(row["flag"])] += 1
+    assert flags["C"] > 0 and flags["M"] > 0
+
     refusals = list_rows(store, REFUSALS_TABLE)
     assert len(refusals) == report.refusals_stored
     reasons = Counter(str(r["reason"]) for r in refusals)
@@ -106,6 +170,12 @@ def test_demo_devices_send_their_last_day_through_the_gateway(tmp_path: Path) ->
     stored = list_rows(store, READINGS_TABLE, start=before - timedelta(days=DAILY_DAYS + 1))
     assert len(stored) == len(rows) + again.readings_stored
     assert len(list_rows(store, REFUSALS_TABLE)) == len(refusals)
+    info_again = list_rows(store, INFO_TABLE)
+    assert len({(r["mn"], r["data_time_utc"]) for r in info_again}) == (
+        report.info_stored + again.info_stored
+    )
+    keys = Counter((r["mn"], r["data_time_utc"], r["pol_id"], r["info_id"]) for r in info_again)
+    assert max(keys.values()) == 1  # no item stored twice
 
 
 def test_a_live_logger_sends_each_period_once_when_it_ends() -> None:
@@ -133,6 +203,16 @@ def test_a_live_logger_sends_each_period_once_when_it_ends() -> None:
         ("2061", "20261122230000"),
         ("2031", "20261122000000"),
     ]
+    # the daily calibration of its COD analyser (03:00-04:00 CST for this device) starts
+    assert sent("2026-11-22 02:59:40", "2026-11-22 03:00:40") == [
+        ("2011", "20261122030000"),
+        ("2051", "20261122025000"),
+        ("2061", "20261122020000"),
+        ("3020", "20261122030000"),
+    ]
+    states = due(logger, at("2026-11-22 02:59:40"), at("2026-11-22 03:00:40"))
+    assert states[-1].cp.endswith("PolId=w01018;i12001-Info=3;i11001-Info=//零点校准//")
+    assert "w01018-Flag=C" in states[0].cp and "w21003-Flag=N" in states[0].cp
     packet = due(logger, at("2026-11-22 12:03:10"), at("2026-11-22 12:04:10"))[0]
     assert packet.st == "32" and packet.flag == 9 and packet.pw == "123456"
     assert "w01018-Rtd=" in packet.cp and "w01018-Flag=" in packet.cp

@@ -20,8 +20,10 @@ a refinery, a municipal treatment plant) and follow the daily load. Some loggers
 HJ 212-2025 (``Flag=9``), the others HJ 212-2017 (``Flag=5``). The registry holds no SM4 keys,
 so no logger encrypts its CP.
 
-A few bad frames go with them (one with a damaged CRC from every logger, one with a wrong
-password from every other logger), so that the quarantine (``gateway_refusals``) has content.
+With them goes field-device information (CN 3020, :mod:`ecoguard.demo.device_info`): daily
+calibrations, a maintenance visit a day, instrument parameters; readings taken meanwhile carry
+the flags C and M. A few bad frames go with them (one with a damaged CRC from every logger, one
+with a wrong password from every other logger), so that the quarantine has content.
 After the loggers have their answers the gateway stops (writing ``last_seen`` and
 ``connection_state`` back to the registry) and the mover drains the write-ahead log into
 ``source_readings``, ``gateway_packets`` and ``gateway_refusals``.
@@ -50,6 +52,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoguard.demo.device_info import INFO_CN, flag, info_uploads, stored_info_times
 from ecoguard.ingest.hj212.build import encode, join_cp
 from ecoguard.ingest.hj212.codec import CST_ZONE, Packet
 from ecoguard.ingest.hj212.directory import RegistryDeviceDirectory
@@ -317,11 +320,6 @@ def _period_stats(logger: DemoLogger, factor: _Factor, start: datetime, step: ti
     return _Stats(sum(values) / len(values), min(values), max(values))
 
 
-def _flag(logger: DemoLogger, data_time: datetime) -> str:
-    """Data flag (HJ 212-2017 Table 8): N, or M (maintenance) for a rare 10-minute stretch."""
-    return "M" if _noise(logger.mn, "flag", _minutes(data_time) // 10) > 2.5 else "N"
-
-
 def _fmt(value: float, digits: int) -> str:
     return f"{value:.{digits}f}"
 
@@ -337,7 +335,7 @@ def _cp_rtd(logger: DemoLogger, moment: datetime) -> str:
         if factor.converted:
             zs = _converted(profile, value, o2_now)
             items.append((f"{factor.code}-ZsRtd", _fmt(zs, factor.digits)))
-        items.append((f"{factor.code}-Flag", _flag(logger, moment)))
+        items.append((f"{factor.code}-Flag", flag(logger, factor.code, moment)))
         groups.append(items)
     return join_cp(groups)
 
@@ -349,7 +347,7 @@ def _cp_period(logger: DemoLogger, start: datetime, step: timedelta) -> str:
     seconds = step.total_seconds()
     volume = flow * profile.flow_to_m3 * seconds  # [m3]
     o2 = stats["a19001"].avg if "a19001" in stats else 21.0
-    flag = _flag(logger, start) if step <= timedelta(minutes=MINUTE_INTERVAL) else "N"
+    daily = step >= timedelta(days=1)
     groups: list[list[tuple[str, object]]] = [[("DataTime", start.strftime("%Y%m%d%H%M%S"))]]
     for factor in profile.factors:
         s = stats[factor.code]
@@ -367,7 +365,7 @@ def _cp_period(logger: DemoLogger, start: datetime, step: timedelta) -> str:
             # mg/m3 * m3 = mg -> kg (flue gas); mg/L * L = mg -> kg (wastewater: m3 * 1000 L)
             litres = 1000.0 if profile.st == "32" else 1.0
             items.append((f"{factor.code}-Cou", _fmt(s.avg * volume * litres * 1e-6, 4)))
-        items.append((f"{factor.code}-Flag", flag))
+        items.append((f"{factor.code}-Flag", "N" if daily else flag(logger, factor.code, start)))
         groups.append(items)
     return join_cp(groups)
 
@@ -395,8 +393,9 @@ def uploads(logger: DemoLogger, now: datetime) -> list[Packet]:
     Returns
     -------
     list of Packet
-        Real-time (2011), minute (2051), hourly (2061) and daily (2031) uploads, each asking for
-        an answer (``Flag`` bit 0), sorted by the time the period ends; QNs are unique.
+        Real-time (2011), minute (2051), hourly (2061), daily (2031) and device information
+        (3020, from 00:00 CST of the first day) uploads, each asking for an answer (``Flag``
+        bit 0), sorted by the time the period ends; QNs are unique.
     """
     local = now.astimezone(CST_ZONE).replace(tzinfo=None, microsecond=0)
     minute, ten, hour, day = (
@@ -419,6 +418,8 @@ def uploads(logger: DemoLogger, now: datetime) -> list[Packet]:
     for k in range(DAILY_DAYS, 0, -1):
         start = today - k * day
         items.append((start + day, "2031", _cp_period(logger, start, day)))
+    since = _floor(local - WINDOW, day)  # the states of the window's first hours, too
+    items.extend((t, INFO_CN, cp) for t, cp in info_uploads(logger, since - minute, local))
     items.sort(key=lambda item: item[0])
     qn_base = int(now.timestamp() * 1000)
     return [_packet(logger, cn, cp, qn_base + i) for i, (_, cn, cp) in enumerate(items)]
@@ -456,6 +457,7 @@ def due(logger: DemoLogger, previous: datetime, now: datetime) -> list[Packet]:
         while end > last:
             items.append((cn, _cp_period(logger, end - step, step)))
             end -= step
+    items.extend((INFO_CN, cp) for _, cp in info_uploads(logger, last, local))
     qn_base = int(now.timestamp() * 1000)
     return [_packet(logger, cn, cp, qn_base + i) for i, (cn, cp) in enumerate(items)]
 
@@ -482,7 +484,7 @@ def bad_frames(packet: Packet, kinds: Sequence[str]) -> list[bytes]:
 
 # ------------------------------------------------------------------------------- running
 
-_DATA_TYPE: Final = {"2011": "rtd", "2051": "min", "2061": "hour", "2031": "day"}
+_DATA_TYPE: Final = {"2011": "rtd", "2051": "min", "2061": "hour", "2031": "day", INFO_CN: "info"}
 
 
 def _key(packet: Packet) -> tuple[str, str, datetime]:
@@ -502,6 +504,7 @@ class TrafficReport:
     bad_sent: int = 0
     answers_9011: int = 0
     readings_stored: int = 0
+    info_stored: int = 0
     refusals_stored: int = 0
     refusal_reasons: Counter[str] = field(default_factory=Counter)
     devices_seen: int = 0
@@ -515,6 +518,7 @@ class TrafficReport:
             f"devices: {self.devices} loggers ({versions}) via the HJ 212 gateway, "
             f"{self.acknowledged:,} of {self.packets_sent:,} packets acknowledged, "
             f"{self.readings_stored:,} new readings in {READINGS_TABLE}, "
+            f"{self.info_stored} new information uploads (CN 3020), "
             f"{self.refusals_stored} new refusals"
             + (f" ({reasons})" if reasons else "")
             + f" in {self.seconds:.1f} s"
@@ -637,7 +641,8 @@ def run_demo_traffic(
     mns = {lg.mn for lg in loggers}
     since = now - timedelta(days=DAILY_DAYS + 1)
     have, refused_before = _stored(store, mns, since)
-    have_packets = {key[:3] for key in have}
+    have_info = {(mn, "info", moment) for mn, moment in stored_info_times(store, mns, since)}
+    have_packets = {key[:3] for key in have} | have_info
     recent = list_rows(store, REFUSALS_TABLE, start=now - WINDOW)
     refused_recently = {r["mn"] for r in recent}
     plan: list[tuple[list[bytes], int]] = []
@@ -677,6 +682,7 @@ def run_demo_traffic(
         run_mover(wal, store, directory.lookup, once=True)
         stored, refused_after = _stored(store, mns, since)
         report.readings_stored = len(stored - have)
+        report.info_stored = len(stored_info_times(store, mns, since)) - len(have_info)
         report.refusal_reasons = refused_after - refused_before
         report.refusals_stored = sum(report.refusal_reasons.values())
     report.seconds = time.perf_counter() - started
