@@ -17,6 +17,7 @@ from ecoguard.ingest.hj212.codec import (
     PacketRefusedError,
     Reason,
     Refusal,
+    _decode_carefully,
     decode,
     decode_many,
 )
@@ -380,7 +381,9 @@ def _everything(result: Packet | Refusal | None) -> tuple[object, ...] | None:
 
 
 def _assert_batch_equals_single(frames: list[bytes]) -> None:
-    single = [_everything(decode(f)) for f in frames]
+    # the oracle: every check in order, no fast path (decode and decode_many have one each)
+    single = [_everything(_decode_carefully(f, None, None, False)) for f in frames]
+    assert [_everything(decode(f)) for f in frames] == single
     assert [_everything(r) for r in decode_many(frames)] == single
     for i in range(0, len(frames), 7):  # batch composition must not matter
         assert [_everything(r) for r in decode_many(frames[i : i + 7])] == single[i : i + 7]
@@ -459,4 +462,6 @@ def test_decode_many_equals_decode_on_the_real_capture(shared_data: Path) -> Non
     assert len(frames) == 18079
     batch = decode_many(frames)
     assert sum(isinstance(r, Packet) for r in batch) == 18069
-    assert [_everything(r) for r in batch] == [_everything(decode(f)) for f in frames]
+    careful = [_everything(_decode_carefully(f, None, None, False)) for f in frames]
+    assert [_everything(decode(f)) for f in frames] == careful
+    assert [_everything(r) for r in batch] == careful

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -398,6 +397,23 @@ def decode(
     -------
     Packet or Refusal
     """
+    raw = frame
+    if raw[-1:] == b"\n":
+        raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+    if raw[:2] == b"##" and 10 <= len(raw) <= _FAST_MAX_FRAME and (crc is None or 0 <= crc < 65536):
+        seg = raw[6:-4]
+        built = _fast_packet(raw, seg, b"%04X" % (crc_hj212(seg) if crc is None else crc))
+        if built is not None:
+            packet, body, is_upload = built
+            if _plain_body(body, is_upload):
+                return packet
+    return _decode_carefully(frame, keys, crc, strict)
+
+
+def _decode_carefully(
+    frame: bytes, keys: KeyLookup | None, crc: int | None, strict: bool
+) -> Packet | Refusal:
+    """:func:`decode` by the book: every check in order, the first failure explained."""
     header: dict[str, str] = {}
     try:
         packet = _decode(frame, keys, crc, header)
@@ -437,11 +453,24 @@ def decode_many(
     """Decode many frames; the result equals ``[decode(f, keys=keys) for f in frames]``.
 
     Work that does not depend on one frame alone is done once for the batch: the CRCs in one
-    vectorised pass (:func:`crc_hj212_many`), the CP grammar, number and separator checks as
-    single regular-expression scans over all CP texts joined, header parsing once per distinct
-    header (devices repeat theirs), time conversion once per distinct ``DataTime``. A frame
-    the fast path cannot vouch for (any refusal, encrypted CP, a quirk of the tolerated kind)
-    is decoded again by :func:`decode`, which alone explains refusals.
+    vectorised pass (:func:`crc_hj212_many`), the CP grammar and number checks on the distinct
+    shapes of the batch's CP groups (:func:`_doubtful`), header parsing once per distinct
+    header (a device repeats its own), time conversion once per distinct ``DataTime``. A frame
+    the fast path cannot vouch for (any refusal, encrypted CP, the 2072 alarm, non-ASCII CP,
+    a tolerated quirk such as spaces or a trailing ``;``) is decoded by :func:`decode`, which
+    alone explains refusals; both paths are tested to agree on every frame.
+
+    Parameters
+    ----------
+    frames : sequence of bytes
+        Each from ``##`` to the CRC, with or without the trailing ``\\r\\n``.
+    keys : callable, optional
+        MN -> SM4 key, as for :func:`decode`.
+
+    Returns
+    -------
+    list of Packet or Refusal
+        One per frame, in order.
     """
     raws: list[bytes] = []
     segments: list[bytes] = []
@@ -451,91 +480,101 @@ def decode_many(
         raws.append(frame)
         segments.append(frame[6:-4] if len(frame) >= 10 else b"")
     crcs = crc_hj212_many(segments)
-    crc_texts = format_crc_many(crcs)
     results: list[Packet | Refusal | None] = []
     bodies: list[bytes] = []  # non-empty CP data areas of the packets built here ...
     owners: list[int] = []  # ... and their indices in results
     uploads: set[int] = set()  # indices of data uploads (their numbers are checked)
-    lengths, headers, after_qn, times = _LENGTHS, _HEADERS, _HEADERS_AFTER_QN, _TIMES
-    for i, raw in enumerate(raws):
-        seg = segments[i]
-        n = len(raw)
-        cp_at = seg.find(b"CP=&&")
-        declared = lengths.get(raw[2:6]) if raw.__class__ is bytes else None  # bytearray: slow
-        if (
-            declared is None
-            or not 10 <= n <= _FAST_MAX_FRAME
-            or raw[:2] != b"##"
-            or raw[n - 4 :] != crc_texts[i]  # upper-case hex of the computed CRC
-            or cp_at < 0
-            or seg.startswith(b"{0", cp_at + 5)  # maybe SM4 ciphertext
-            or seg[-2:] != b"&&"
-            or len(seg) < cp_at + 7
-        ):
+    for raw, seg, crc_text in zip(raws, segments, format_crc_many(crcs), strict=True):
+        built = _fast_packet(raw, seg, crc_text)
+        if built is None:
             results.append(None)
             continue
-        head = seg[:cp_at]
-        qn: str | None = None
-        if head[:3] == b"QN=" and head[20:21] == b";" and head[3:20].isdigit():
-            qn = head[3:20].decode("ascii")
-            head = head[21:]
-            entry = after_qn.get(head)
-            if entry is None:
-                entry = _remember_header(after_qn, head)
-        else:
-            entry = headers.get(head)
-            if entry is None:
-                entry = _remember_header(headers, head)
-        if not entry:
-            results.append(None)
-            continue
-        (st, cn, pw, mn, header_qn, flag, pnum, pno, rf), is_upload = entry
-        body = seg[cp_at + 5 : -2]
-        if not body.isascii():  # the byte-level checks below equal the text ones for ASCII
-            results.append(None)
-            continue
-        cp = body.decode("ascii")
-        data_time = None
+        packet, body, is_upload = built
         if is_upload:
-            uploads.add(i)
-            if cp[:9] == "DataTime=":  # where devices put it; times repeat across devices
-                if cp[23:24] in _END_OF_VALUE:
-                    data_time = times.get(cp[9:23])
-                elif cp[26:27] in _END_OF_VALUE and cp[23:26].isdigit() and cp[23:26].isascii():
-                    data_time = times.get(cp[9:23])  # 17 digits: milliseconds dropped
-            if data_time is None:
-                try:
-                    data_time = _upload_time(cp)
-                except _Refuse:
-                    results.append(None)
-                    continue
+            uploads.add(len(results))
         if body:
+            owners.append(len(results))
             bodies.append(body)
-            owners.append(i)
-        results.append(
-            _new_packet(
-                st,
-                cn,
-                pw,
-                mn,
-                header_qn if qn is None else qn,
-                flag,
-                pnum,
-                pno,
-                rf,
-                cp,
-                False,
-                len(seg) == declared,
-                data_time,
-                raw,
-            )
-        )
+        results.append(packet)
     for i in _doubtful(bodies, owners, uploads):
         results[i] = None
     return [
-        decode(frames[i], keys=keys, crc=int(crcs[i])) if result is None else result
+        _decode_carefully(frames[i], keys, int(crcs[i]), False) if result is None else result
         for i, result in enumerate(results)
     ]
+
+
+def _fast_packet(raw: bytes, seg: bytes, crc_text: bytes) -> tuple[Packet, bytes, bool] | None:
+    """The packet of a frame in the plain layout, or ``None``: let :func:`_decode` judge it.
+
+    ``raw`` is the frame without its tail, ``seg`` its data segment, ``crc_text`` the computed
+    CRC as four upper-case hex digits. Every check of :func:`_decode` that a plain frame could
+    fail is made here (length field, CRC as sent, header via :func:`_remember_header`, CP
+    framing, ``DataTime``) except the CP grammar and numbers, left to the caller with the
+    returned CP ``body`` and whether the packet is a data upload (see :func:`_doubtful`).
+    """
+    n = len(raw)
+    cp_at = seg.find(b"CP=&&")
+    declared = _LENGTHS.get(raw[2:6]) if raw.__class__ is bytes else None  # bytearray: slow
+    if (
+        declared is None
+        or not 10 <= n <= _FAST_MAX_FRAME
+        or raw[:2] != b"##"
+        or raw[n - 4 :] != crc_text  # the CRC as sent, upper case: lower case takes _decode
+        or cp_at < 0
+        or seg.startswith(b"{0", cp_at + 5)  # maybe SM4 ciphertext
+        or seg[-2:] != b"&&"
+        or len(seg) < cp_at + 7
+    ):
+        return None
+    head = seg[:cp_at]
+    qn: str | None = None
+    if head[:3] == b"QN=" and head[20:21] == b";" and head[3:20].isdigit():
+        qn = head[3:20].decode("ascii")
+        head = head[21:]
+        entry = _HEADERS_AFTER_QN.get(head)
+        if entry is None:
+            entry = _remember_header(_HEADERS_AFTER_QN, head)
+    else:
+        entry = _HEADERS.get(head)
+        if entry is None:
+            entry = _remember_header(_HEADERS, head)
+    if not entry:
+        return None
+    (st, cn, pw, mn, header_qn, flag, pnum, pno, rf), is_upload = entry
+    body = seg[cp_at + 5 : -2]
+    if not body.isascii():  # the byte-level checks of the caller equal the text ones for ASCII
+        return None
+    cp = body.decode("ascii")
+    data_time = None
+    if is_upload:
+        if cp[:9] == "DataTime=":  # where devices put it; times repeat across devices
+            if cp[23:24] in _END_OF_VALUE:
+                data_time = _TIMES.get(cp[9:23])
+            elif cp[26:27] in _END_OF_VALUE and cp[23:26].isdigit() and cp[23:26].isascii():
+                data_time = _TIMES.get(cp[9:23])  # 17 digits: milliseconds dropped
+        if data_time is None:
+            try:
+                data_time = _upload_time(cp)
+            except _Refuse:
+                return None
+    packet = _new_packet(
+        st,
+        cn,
+        pw,
+        mn,
+        header_qn if qn is None else qn,
+        flag,
+        pnum,
+        pno,
+        rf,
+        cp,
+        False,
+        len(seg) == declared,
+        data_time,
+        raw,
+    )
+    return packet, body, is_upload
 
 
 _FAST_MAX_FRAME = 2 + 4 + 9 * MAX_SEGMENT + 4
@@ -589,54 +628,61 @@ def _upload_time(cp: str) -> datetime | None:
 
 
 def _doubtful(bodies: list[bytes], owners: list[int], uploads: set[int]) -> set[int]:
-    """Indices (``owners``) of ASCII CP ``bodies`` the plain checks cannot pass.
+    """Indices (``owners``) of ASCII CP ``bodies`` that fail :func:`_plain_body`.
 
-    Plain (:func:`_plain_cps`) is the fast path of :func:`_check_cp`, and an upload's numbers
-    must pass :data:`_BAD_NUMBER`. The bodies are scanned joined in blocks, each behind a
-    ``;``; a failing block is looked at body by body. No pattern used matches across the
-    separator, so a bad-number match lies within one body and names its frame.
+    The checks are local to a group (between ``;``) and blind to which digit stands where, so
+    they are run once per distinct group shape of the whole batch (real traffic: 18 000
+    packets, under 700 shapes); only when a shape fails are the bodies judged one by one.
     """
-    doubtful: set[int] = set()
-    for lo in range(0, len(bodies), _BLOCK):
-        block = bodies[lo : lo + _BLOCK]
-        if not _plain_cps(b";" + b";".join(block)):
-            doubtful.update(
-                owners[lo + k] for k, body in enumerate(block) if not _plain_cps(b";" + body)
-            )
-    text = b";" + b";".join(bodies)
-    if _BAD_NUMBER_ASCII.search(text) is not None:
-        starts = [0]
-        for body in bodies:
-            starts.append(starts[-1] + len(body) + 1)
-        for found in _BAD_NUMBER_ASCII.finditer(text):
-            owner = owners[bisect_right(starts, found.start()) - 1]
-            if owner in uploads:
-                doubtful.add(owner)
-    return doubtful
+    if not bodies or all(
+        plain and numbers_ok for plain, numbers_ok in map(_judge, set(_shapes(b";".join(bodies))))
+    ):
+        return set()
+    return {
+        i for i, body in zip(owners, bodies, strict=True) if not _plain_body(body, i in uploads)
+    }
 
 
-def _plain_cps(text: bytes) -> bool:
-    """Whether ASCII CPs, each behind a ``;``, all pass the fast path of :func:`_check_cp`.
-
-    That is: every item (between ``;``/``,``) holds exactly one ``=``, no name is empty, no
-    space, no ``//`` log text. With the text reduced to its ``;,=`` bytes the first condition
-    reads: separators and ``=`` alternate, starting with a separator.
-    """
-    marks = text.translate(None, _NOT_MARKS)
-    half = len(marks) // 2
-    return (
-        len(marks) == 2 * half
-        and marks[1::2].count(b"=") == half
-        and b"=" not in marks[0::2]
-        and b";=" not in text
-        and b",=" not in text
-        and b" " not in text
-        and b"//" not in text
-    )
+def _plain_body(body: bytes, is_upload: bool) -> bool:
+    """Whether an ASCII CP body passes the fast path of :func:`_check_cp` (every item of
+    exactly one ``=`` after a non-empty name, no space, no ``//`` log text) and, in a data
+    upload, :data:`_BAD_NUMBER`; then :func:`_check_cp` accepts it (``DataTime`` aside)."""
+    for shape in _shapes(body):
+        plain, numbers_ok = _judge(shape)
+        if not plain or (is_upload and not numbers_ok):
+            return False
+    return True
 
 
-_BLOCK = 256
-_NOT_MARKS = bytes(b for b in range(256) if b not in b";,=")
+def _shapes(text: bytes) -> list[bytes]:
+    """The groups (``;``) of CP text with every digit written as ``0``: no check here sees
+    which digit stands where, and the shapes repeat."""
+    return [] if not text else text.translate(_DIGITS_AS_ZERO).split(b";")
+
+
+def _judge(shape: bytes) -> tuple[bool, bool]:
+    """Whether a group shape is plain (:func:`_plain_group`) and has no bad number."""
+    verdict = _VERDICTS.get(shape)
+    if verdict is None:
+        verdict = (_plain_group(shape), _BAD_NUMBER_ASCII.search(shape) is None)
+        if len(_VERDICTS) >= 65536:
+            _VERDICTS.clear()
+        _VERDICTS[shape] = verdict
+    return verdict
+
+
+_VERDICTS: dict[bytes, tuple[bool, bool]] = {}
+"""Group shapes already judged (a bounded memo)."""
+
+
+def _plain_group(group: bytes) -> bool:
+    """:func:`_plain_body` for one group, numbers aside."""
+    if b" " in group or b"//" in group:
+        return False
+    return all(item.count(b"=") == 1 and item[:1] != b"=" for item in group.split(b","))
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ASCII_SPACE = r"[\s\x1c-\x1f]"  # what \s matches in ASCII text (str patterns)
 _BAD_NUMBER_ASCII = re.compile(_BAD_NUMBER.pattern.replace(r"\s", _ASCII_SPACE).encode("ascii"))
 """:data:`_BAD_NUMBER` for ASCII bytes (``\\d`` and ``\\s`` as a str pattern reads them there)."""
