@@ -1,7 +1,8 @@
 """The readings panel of the gateway devices page in a real headless chromium against a real
 ``ecoguard serve`` over a home filled by ``ecoguard demo`` (whose demo loggers have sent their
 last 24 hours through a real HJ 212 gateway). What the panel shows is compared with what
-``/api/v1/devices/{mn}/readings`` and ``/refusals`` give the same account for the same window.
+``/api/v1/devices/{mn}/readings``, ``/refusals`` and ``/info`` give the same account for the same
+window.
 """
 
 from __future__ import annotations
@@ -116,15 +117,21 @@ def test_daily_values_need_a_longer_window(signed_in: Any, api_as: Any) -> None:
     page.click("[data-test=devices-window-7d]")
     page.wait_for_selector("[data-test=devices-readings-table]")
     query = window_query(panel)
-    want = [
-        r
-        for r in api_as("analyst").get(f"/devices/LD650100000003/readings?{query}")["items"]
-        if r["data_type"] == "day"
-    ]
-    assert want
+    api = api_as("analyst")
+    want = api.get(f"/devices/LD650100000003/readings?{query}&data_type=day")["items"]
+    assert want and {r["data_type"] for r in want} == {"day"}
     table = page.locator("[data-test=devices-readings-table]")
     assert table.get_attribute("data-total") == str(len(want))
     assert page.locator("[data-test=devices-chart]").count() == len({r["parameter"] for r in want})
+    # the panel asks for each data type on its own (a type over its row cap would cut only
+    # itself): each count is the API's for that type and window
+    assert page.locator("[data-test=devices-panel-truncated]").count() == 0
+    for data_type in ("rtd", "min", "hour", "day"):
+        count = len(
+            api.get(f"/devices/LD650100000003/readings?{query}&data_type={data_type}")["items"]
+        )
+        shown = page.locator(f"[data-test=devices-type-{data_type}] .type-count").inner_text()
+        assert shown.strip() == str(count), data_type
 
 
 def test_a_prefecture_officer_sees_only_the_devices_of_the_prefecture(
@@ -136,6 +143,7 @@ def test_a_prefecture_officer_sees_only_the_devices_of_the_prefecture(
     outside = "LD650200000001"  # Karamay
     assert api.status(f"/devices/{outside}/readings") == 404
     assert api.status(f"/devices/{outside}/refusals") == 404
+    assert api.status(f"/devices/{outside}/info") == 404
 
     page = signed_in("urumqi", "/devices")
     rows = table_rows(page, "devices-table")
@@ -156,3 +164,74 @@ def test_a_prefecture_officer_sees_only_the_devices_of_the_prefecture(
     assert outside in page.locator("[data-test=devices-panel-missing]").inner_text()
     assert page.locator("[data-test=devices-panel]").count() == 0
     assert page.locator("[data-test=devices-readings-table]").count() == 0
+
+
+#: States of i12001 (HJ 212-2017 Appendix B.9) as the zh-CN dashboard names them.
+STATE_NAMES = {0: "运行", 1: "维护", 3: "校准"}
+
+
+def test_the_instrument_tab_and_the_shaded_maintenance_period(signed_in: Any, api_as: Any) -> None:
+    api = api_as("analyst")
+    # the demo devices take turns for a maintenance visit: find the one visited in the last day
+    visited = None
+    for mn in sorted(DEMO_MNS):
+        items = api.get(f"/devices/{mn}/info?limit=5000")["items"]
+        state = next((i for i in items if i["info_id"] == "i12001" and i["number"] == 1), None)
+        if state is not None:
+            visited = mn, state["pol_id"]
+            break
+    assert visited, "no demo device had a maintenance visit in the last 24 h"
+    mn, pol = visited
+    page = signed_in("analyst", "/devices")
+    panel = open_panel(page, mn)
+    page.wait_for_function(
+        "() => document.querySelector('[data-test=devices-info]')?.dataset.total !== ''"
+    )
+    items = api.get(f"/devices/{mn}/info?{window_query(panel)}")["items"]
+    assert any(i["info_id"] == "i12001" and i["number"] == 1 for i in items)
+
+    # the instrument tab lists what the API gives for the window, states by name
+    page.click("#tab-info")
+    table = page.locator("[data-test=devices-info-table]")
+    table.wait_for()
+    assert table.get_attribute("data-total") == str(len(items))
+    shown = table.locator("[data-info]").evaluate_all(
+        "els => els.map(e => [e.dataset.time, e.dataset.pol, e.dataset.info, e.dataset.value])"
+    )
+    assert Counter(map(tuple, shown)) == Counter(
+        (i["data_time_utc"], i["pol_id"] or "", i["info_id"], i["value"] or "") for i in items
+    )
+    for number, name in STATE_NAMES.items():
+        tags = table.locator(f"[data-info=i12001] [data-state='{number}']")
+        if any(i["info_id"] == "i12001" and i["number"] == number for i in items):
+            assert name in tags.first.inner_text()
+    logs = table.locator("[data-info=i11001]").all_inner_texts()
+    assert {"更换采样泵", "更换试剂并清洗管路"} & set(logs)
+    assert "i13008" in table.inner_text() and "斜率" in table.inner_text()
+    # the first row is the latest item
+    latest = max(i["data_time_utc"] for i in items)
+    assert (
+        latest[:16].replace("T", " ") in table_rows(page, "devices-info-table").first.inner_text()
+    )
+
+    # the readings chart of the maintained analyser shades the visit, with a legend note
+    page.click("#tab-readings")
+    page.click("[data-test=devices-type-min]")
+    page.wait_for_selector("[data-test=devices-readings][data-type=min]")
+    chart = page.locator(f"[data-test=devices-chart][data-parameter={pol}]")
+    assert chart.get_attribute("data-shaded") == "1"  # the devices take turns: one visit a week
+    calibrated = "a21026" if pol.startswith("a") else "w01018"  # every day, zero and span: one
+    calibration = page.locator(f"[data-test=devices-chart][data-parameter={calibrated}]")
+    assert calibration.get_attribute("data-shaded") in ("1", "2")  # 2: cut by the window's ends
+    page.wait_for_function(
+        """pol => [...document.querySelectorAll(
+            `[data-test=devices-chart][data-parameter=${pol}] svg path`)]
+            .some(p => p.getAttribute('fill') === 'rgb(230,162,60)')""",
+        arg=pol,
+    )
+    legend = page.locator("[data-test=devices-chart-legend]")
+    assert "维护" in legend.inner_text()
+    # a chart of an analyser that was measuring all along is not shaded
+    flow = page.locator("[data-test=devices-chart]").first
+    assert flow.get_attribute("data-parameter") in ("a00000", "w00000")
+    assert flow.get_attribute("data-shaded") == "0"

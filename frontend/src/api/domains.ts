@@ -265,6 +265,22 @@ export interface DeviceRefusal {
   peer: string | null
 }
 
+/**
+ * One item of field-device information a logger uploaded (HJ 212 CN 3020, `gateway_device_info`):
+ * an instrument log line (i11001), state (i12001), analyser comms (i12002) or parameter (i13xxx) of
+ * the analyser `pol_id`; times with +08:00 offsets.
+ */
+export interface DeviceInfoItem {
+  data_time_utc: string | null
+  pol_id: string | null
+  info_id: string
+  /** as sent (a log line without its `//`) */
+  value: string | null
+  /** the value when it is a number (states, parameters) */
+  number: number | null
+  received_at_utc: string | null
+}
+
 export interface DeviceWindow<T> {
   mn: string
   start: string
@@ -275,10 +291,11 @@ export interface DeviceWindow<T> {
 /** Largest `limit` the device data endpoints accept; the latest rows of the window are returned. */
 export const DEVICE_ROWS_LIMIT = 5000
 
-export function deviceReadings(mn: string, start: string, end: string, signal?: AbortSignal) {
+/** Readings of a device in a window; of one data type (rtd, min, hour, day, alarm) when given. */
+export function deviceReadings(mn: string, start: string, end: string, signal?: AbortSignal, dataType?: string) {
   return api.get<DeviceWindow<DeviceReading>>(
     `/devices/${encodeURIComponent(mn)}/readings`,
-    { start, end, limit: DEVICE_ROWS_LIMIT },
+    { start, end, limit: DEVICE_ROWS_LIMIT, data_type: dataType },
     signal,
   )
 }
@@ -286,6 +303,14 @@ export function deviceReadings(mn: string, start: string, end: string, signal?: 
 export function deviceRefusals(mn: string, start: string, end: string, signal?: AbortSignal) {
   return api.get<DeviceWindow<DeviceRefusal>>(
     `/devices/${encodeURIComponent(mn)}/refusals`,
+    { start, end, limit: DEVICE_ROWS_LIMIT },
+    signal,
+  )
+}
+
+export function deviceInfo(mn: string, start: string, end: string, signal?: AbortSignal) {
+  return api.get<DeviceWindow<DeviceInfoItem>>(
+    `/devices/${encodeURIComponent(mn)}/info`,
     { start, end, limit: DEVICE_ROWS_LIMIT },
     signal,
   )
