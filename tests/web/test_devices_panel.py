@@ -219,7 +219,7 @@ def test_the_instrument_tab_and_the_shaded_maintenance_period(signed_in: Any, ap
     page.click("[data-test=devices-type-min]")
     page.wait_for_selector("[data-test=devices-readings][data-type=min]")
     chart = page.locator(f"[data-test=devices-chart][data-parameter={pol}]")
-    assert chart.get_attribute("data-shaded") == "1"  # the devices take turns: one visit a week
+    assert chart.get_attribute("data-shaded") == "1"  # the devices take turns: one visit in 8 days
     calibrated = "a21026" if pol.startswith("a") else "w01018"  # every day, zero and span: one
     calibration = page.locator(f"[data-test=devices-chart][data-parameter={calibrated}]")
     assert calibration.get_attribute("data-shaded") in ("1", "2")  # 2: cut by the window's ends
