@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi import Path as PathParam
 from pydantic import AwareDatetime
 
@@ -34,85 +34,68 @@ _CST = dt.timezone(dt.timedelta(hours=8))
 _MAX_ROWS = 5000
 
 
-def _window(
-    repo: RepoDep, mn: str, start: dt.datetime | None, end: dt.datetime | None
-) -> tuple[dt.datetime, dt.datetime]:
-    device = repo.session.scalars(repo.select(Device).where(Device.mn == mn)).first()
-    if device is None:
-        raise HTTPException(404, f"device {mn} not found")
-    last = end or dt.datetime.now(dt.UTC)
-    first = start or last - dt.timedelta(days=1)
-    if last <= first:
-        raise HTTPException(422, "end must be after start")
-    return first, last
+class _Window:
+    """The query of every device-data endpoint: a time window and a row limit, for a device in
+    the caller's scope (else 404). Times: data time for readings and information, receipt time
+    for refusals."""
+
+    def __init__(
+        self,
+        repo: RepoDep,
+        settings: SettingsDep,
+        mn: Mn,
+        start: Annotated[
+            AwareDatetime | None, Query(description="From (default: end - 1 day).")
+        ] = None,
+        end: Annotated[AwareDatetime | None, Query(description="Before (default: now).")] = None,
+        limit: Annotated[int, Query(ge=1, le=_MAX_ROWS, description="Latest N rows.")] = 1000,
+    ) -> None:
+        device = repo.session.scalars(repo.select(Device).where(Device.mn == mn)).first()
+        if device is None:
+            raise HTTPException(404, f"device {mn} not found")
+        self.mn = mn
+        self.end = end or dt.datetime.now(dt.UTC)
+        self.start = start or self.end - dt.timedelta(days=1)
+        if self.end <= self.start:
+            raise HTTPException(422, "end must be after start")
+        self.limit = limit
+        self.store = TimeseriesStore(settings.timeseries_root)
+
+    def rows(self, table: str, **filters: Any) -> list[dict[str, Any]]:
+        """The window's rows of ``table``, times in CST."""
+        found = list_rows(self.store, table, mn=self.mn, start=self.start, end=self.end,
+                          limit=self.limit, **filters)  # fmt: skip
+        return [
+            {k: v.astimezone(_CST) if isinstance(v, dt.datetime) else v for k, v in row.items()}
+            for row in found
+        ]
 
 
-def _cst(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.astimezone(_CST) if isinstance(v, dt.datetime) else v for k, v in row.items()}
+WindowDep = Annotated[_Window, Depends()]
 
 
 @router.get("/{mn}/readings")
 def device_readings(
-    repo: RepoDep,
-    settings: SettingsDep,
-    mn: Mn,
-    start: Annotated[
-        AwareDatetime | None, Query(description="Data time from (default: end - 1 day).")
-    ] = None,
-    end: Annotated[
-        AwareDatetime | None, Query(description="Data time before (default: now).")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=_MAX_ROWS)] = 1000,
+    window: WindowDep,
     data_type: Annotated[
         Literal["rtd", "min", "hour", "day", "alarm"] | None,
         Query(description="Only real-time, minute, hourly, daily or alarm readings."),
     ] = None,
 ) -> DeviceReadings:
     """Readings a device sent (``source_readings``), by data time; the latest ``limit`` rows."""
-    first, last = _window(repo, mn, start, end)
-    store = TimeseriesStore(settings.timeseries_root)
-    rows = list_rows(
-        store, READINGS_TABLE, mn=mn, data_type=data_type, start=first, end=last, limit=limit
-    )
-    return DeviceReadings(mn=mn, start=first, end=last, items=[Reading(**_cst(r)) for r in rows])
+    items = [Reading(**r) for r in window.rows(READINGS_TABLE, data_type=data_type)]
+    return DeviceReadings(mn=window.mn, start=window.start, end=window.end, items=items)
 
 
 @router.get("/{mn}/refusals")
-def device_refusals(
-    repo: RepoDep,
-    settings: SettingsDep,
-    mn: Mn,
-    start: Annotated[
-        AwareDatetime | None, Query(description="Received from (default: end - 1 day).")
-    ] = None,
-    end: Annotated[
-        AwareDatetime | None, Query(description="Received before (default: now).")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=_MAX_ROWS)] = 1000,
-) -> DeviceRefusals:
-    """What the gateway refused from a device, with reason, field and rule."""
-    first, last = _window(repo, mn, start, end)
-    store = TimeseriesStore(settings.timeseries_root)
-    rows = list_rows(store, REFUSALS_TABLE, mn=mn, start=first, end=last, limit=limit)
-    return DeviceRefusals(mn=mn, start=first, end=last, items=[Refusal(**_cst(r)) for r in rows])
+def device_refusals(window: WindowDep) -> DeviceRefusals:
+    """What the gateway refused from a device, with reason, field and rule (by receipt time)."""
+    items = [Refusal(**r) for r in window.rows(REFUSALS_TABLE)]
+    return DeviceRefusals(mn=window.mn, start=window.start, end=window.end, items=items)
 
 
 @router.get("/{mn}/info")
-def device_info(
-    repo: RepoDep,
-    settings: SettingsDep,
-    mn: Mn,
-    start: Annotated[
-        AwareDatetime | None, Query(description="Data time from (default: end - 1 day).")
-    ] = None,
-    end: Annotated[
-        AwareDatetime | None, Query(description="Data time before (default: now).")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=_MAX_ROWS)] = 1000,
-) -> DeviceInfo:
+def device_info(window: WindowDep) -> DeviceInfo:
     """Instrument logs, states and parameters a device uploaded (HJ 212 CN 3020)."""
-    first, last = _window(repo, mn, start, end)
-    store = TimeseriesStore(settings.timeseries_root)
-    rows = list_rows(store, INFO_TABLE, mn=mn, start=first, end=last, limit=limit)
-    items = [DeviceInfoItem(**_cst(r)) for r in rows]
-    return DeviceInfo(mn=mn, start=first, end=last, items=items)
+    items = [DeviceInfoItem(**r) for r in window.rows(INFO_TABLE)]
+    return DeviceInfo(mn=window.mn, start=window.start, end=window.end, items=items)
