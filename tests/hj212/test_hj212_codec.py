@@ -453,6 +453,20 @@ def test_decode_many_equals_decode_on_random_bytes(frames: list[bytes]) -> None:
     _assert_batch_equals_single(frames)
 
 
+def test_decode_many_finds_the_one_bad_packet_among_good_ones() -> None:
+    good = [v.encode() for v in VERIFIED] * 30
+    bad = [
+        _frame(HEAD + ";CP=&&DataTime=20240601085857;a21026-Rtd=1,0;a21002-Rtd=2&&"),  # "0"
+        _frame(HEAD + ";CP=&&DataTime=20240601085857;a21026-Rtd=1x&&"),  # not a number
+        _frame(HEAD + ";CP=&&DataTime=20240601085857;a21026-Rtd=1;&&"),  # tolerated ";"
+        _frame(HEAD.replace("CN=2011", "CN=9015") + ";CP=&&a21026-Rtd=x&&"),  # not an upload
+    ]
+    for k, frame in enumerate(bad):
+        batch = [*good[: 100 * k], frame, *good[100 * k :]]
+        _assert_batch_equals_single(batch)
+    _assert_batch_equals_single(good + bad)
+
+
 @pytest.mark.shared_data
 def test_decode_many_equals_decode_on_the_real_capture(shared_data: Path) -> None:
     frames: list[bytes] = []

@@ -214,7 +214,8 @@ def crc_hj212_many(segments: Sequence[bytes]) -> npt.NDArray[np.uint16]:
     if not count:
         return out
     lengths = np.fromiter(map(len, segments), dtype=np.int64, count=count)
-    for k in np.flatnonzero(lengths > _LINEAR_MAX).tolist():
+    long = np.flatnonzero(lengths > _LINEAR_MAX)
+    for k in long.tolist():
         out[k] = crc_hj212(segments[k])
     linear = (lengths > 0) & (lengths <= _LINEAR_MAX)
     sizes = np.cumsum(np.where(linear, lengths, 0))
@@ -225,7 +226,8 @@ def crc_hj212_many(segments: Sequence[bytes]) -> npt.NDArray[np.uint16]:
         j = max(int(np.searchsorted(sizes, before + _CHUNK_BYTES, side="right")), i + 1)
         where = np.flatnonzero(linear[i:j]) + i
         if where.size:
-            whole = where.size == j - i  # as usual: no empty or over-long segment
+            # empty segments add no bytes to the join; only over-long ones must be left out
+            whole = not long.size or not ((long >= i) & (long < j)).any()
             part = segments[i:j] if whole else [segments[k] for k in where.tolist()]
             n = lengths[where].astype(np.int32)
             ends = np.cumsum(n, dtype=np.int32)
