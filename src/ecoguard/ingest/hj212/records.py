@@ -39,16 +39,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ecoguard.ingest.hj212.codec import (
-    _NUMERIC_SUFFIX,
-    _TEXT_SUFFIX,
-    CST,
-    Packet,
-    decode_many,
-    split_cp,
-)
+from ecoguard.ingest.hj212.codec import decode_many
 from ecoguard.ingest.hj212.directory import Device
 from ecoguard.ingest.hj212.factors import canonical_factor
+from ecoguard.ingest.hj212.packet import _NUMERIC_SUFFIX, _TEXT_SUFFIX, CST, Packet, split_cp
 from ecoguard.ingest.hj212.wal import RecordId, WalRecord
 
 __all__ = [
