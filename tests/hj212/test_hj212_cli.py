@@ -72,6 +72,22 @@ def test_serve_simulate_then_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         f"2026-01-01T00:0{m}:00+08:00" for m in range(4)
     }
     assert {r["mn"] for r in rows} == {mn}
+    result = runner.invoke(
+        app,
+        ["gateway", "records", "--mn", mn, "--from", "2026-01-01T00:00", "--to",
+         "2026-01-01T00:03:30+08:00", "--format", "json", "--data-type", "rtd"],
+    )  # fmt: skip
+    only_rtd = json.loads(result.stdout)
+
+    def key(r: dict[str, str]) -> tuple[str, str]:
+        return r["data_time_utc"], r["parameter"]
+
+    assert sorted(only_rtd, key=key) == sorted(
+        (r for r in rows if r["data_type"] == "rtd"), key=key
+    )
+    assert only_rtd
+    result = runner.invoke(app, ["gateway", "records", "--data-type", "week"])
+    assert result.exit_code == 2
     result = runner.invoke(app, ["gateway", "refusals", "--format", "json"])
     assert result.exit_code == 1  # refusals exist
     reasons = {r["reason"] for r in json.loads(result.stdout)}
@@ -95,3 +111,34 @@ def test_bad_time_is_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_unknown_fault_is_usage_error() -> None:
     result = CliRunner().invoke(app, ["gateway", "simulate", "--faults", "gremlins"])
     assert result.exit_code == 2
+
+
+def test_info_lists_instrument_logs_and_states(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecoguard.ingest.hj212.build import encode
+    from ecoguard.ingest.hj212.codec import Packet
+    from ecoguard.ingest.hj212.mover import move_once
+    from ecoguard.ingest.hj212.wal import WalRecord, WriteAheadLog
+    from ecoguard.timeseries.store import TimeseriesStore
+
+    monkeypatch.setenv("ECOGUARD_HOME", str(tmp_path))
+    mn = "010000A8900016F000169DC0"
+    cps = ["DataTime=20100301145000;PolId=w01018;i11001-Info=//清洗管路//",
+           "DataTime=20100301150000;PolId=w01018;i12001-Info=1"]  # fmt: skip
+    wal = WriteAheadLog(tmp_path / "wal")
+    wal.append([
+        WalRecord("P", 1.0, "p", encode(Packet(st="32", cn="3020", pw="1", mn=mn, flag=4, cp=cp))[:-2])
+        for cp in cps
+    ])  # fmt: skip
+    wal.close()
+    move_once(tmp_path / "wal", TimeseriesStore(tmp_path / "timeseries"), lambda mn: None)
+    result = CliRunner().invoke(
+        app, ["gateway", "info", "--mn", mn, "--from", "2010-03-01T00:00", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["data_time_utc"], r["pol_id"], r["info_id"], r["value"]) for r in rows] == [
+        ("2010-03-01T14:50:00+08:00", "w01018", "i11001", "清洗管路"),
+        ("2010-03-01T15:00:00+08:00", "w01018", "i12001", "1"),
+    ]

@@ -24,7 +24,7 @@ from ecoguard.ingest.hj212.commands import (
     make_request,
 )
 from ecoguard.ingest.hj212.directory import JsonDeviceDirectory
-from ecoguard.ingest.hj212.listing import READINGS_TABLE, REFUSALS_TABLE, list_rows
+from ecoguard.ingest.hj212.listing import INFO_TABLE, READINGS_TABLE, REFUSALS_TABLE, list_rows
 from ecoguard.ingest.hj212.simulate import FAULTS, make_fleet, run_fleet
 from ecoguard.ingest.hj212.spool import Spool
 from ecoguard.timeseries.store import TimeseriesStore
@@ -282,10 +282,10 @@ def simulate(
 
 
 def _query(
-    table: str, mn: str | None, start: datetime | None, end: datetime | None
+    table: str, mn: str | None, start: datetime | None, end: datetime | None, **filters: Any
 ) -> list[dict[str, Any]]:
     store = TimeseriesStore(get_settings().timeseries_root)
-    rows = list_rows(store, table, mn=mn, start=start, end=end)
+    rows = list_rows(store, table, mn=mn, start=start, end=end, **filters)
     return [{k: _cst(v) for k, v in row.items()} for row in rows]
 
 
@@ -303,6 +303,9 @@ def records(
         str | None, typer.Option("--from", help="Data time from (ISO 8601; no offset: CST).")
     ] = None,
     end: Annotated[str | None, typer.Option("--to", help="Data time before (ISO 8601).")] = None,
+    data_type: Annotated[
+        DataType | None, typer.Option("--data-type", help="Only this data type.")
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
         OutputFormat.table
     ),
@@ -310,15 +313,49 @@ def records(
 ) -> None:
     """List readings a device sent (table ``source_readings``), by data time.
 
-    Times are shown in China Standard Time; ``data_time`` starts the interval.
+    Times are shown in China Standard Time; ``data_time`` starts the interval. A period sent
+    more than once (re-uploads, split packets) is one row: each value the first received.
     """
     rows = _query(
         READINGS_TABLE,
         mn,
         _parse_when(start, "--from"),
         _parse_when(end, "--to"),
+        data_type=None if data_type is None else data_type.value,
     )
     write_rows(rows, fmt, columns=RECORD_COLUMNS, output=output, title="readings")
+
+
+class DataType(StrEnum):
+    """Data types of ``source_readings``."""
+
+    rtd = "rtd"
+    min = "min"
+    hour = "hour"
+    day = "day"
+    alarm = "alarm"
+
+
+INFO_COLUMNS = ["mn", "data_time_utc", "pol_id", "info_id", "value", "received_at_utc"]
+
+
+@app.command("info")
+def device_info(
+    mn: Annotated[str | None, typer.Option("--mn", help="Device MN.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Data time from (ISO 8601; no offset: CST).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Data time before (ISO 8601).")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
+        OutputFormat.table
+    ),
+    output: Annotated[Path | None, typer.Option("--output", help="Write to this file.")] = None,
+) -> None:
+    """List field-device information (CN 3020): instrument logs (i11001), states (i12001:
+    0 running, 1 maintenance, 2 fault, 3 calibration, ...) and parameters (i13xxx), by data time.
+    """
+    rows = _query(INFO_TABLE, mn, _parse_when(start, "--from"), _parse_when(end, "--to"))
+    write_rows(rows, fmt, columns=INFO_COLUMNS, output=output, title="device information")
 
 
 REFUSAL_COLUMNS = [
