@@ -17,8 +17,14 @@ from ecoguard.ingest.hj212.build import encode, join_cp
 from ecoguard.ingest.hj212.codec import Packet, decode
 from ecoguard.ingest.hj212.directory import Device
 from ecoguard.ingest.hj212.listing import list_rows
-from ecoguard.ingest.hj212.mover import Compactor, CpuShare, MoveResult, move_once
-from ecoguard.ingest.hj212.records import PACKETS_TABLE, READINGS_TABLE, tables_for
+from ecoguard.ingest.hj212.mover import (
+    Compactor,
+    CpuShare,
+    MoveResult,
+    move_once,
+    tidy_partition,
+)
+from ecoguard.ingest.hj212.records import PACKETS_TABLE, READINGS_KEYS, READINGS_TABLE, tables_for
 from ecoguard.ingest.hj212.simulate import Logger, make_fleet
 from ecoguard.ingest.hj212.wal import WalRecord
 from ecoguard.timeseries.store import TimeseriesStore
@@ -340,3 +346,26 @@ def test_mover_takes_a_normal_cpu_share_when_it_falls_behind(tmp_path: Path) -> 
     finally:
         share.set_idle(False)
     assert os.sched_getscheduler(0) == os.SCHED_OTHER
+
+
+def test_closed_days_of_readings_are_rewritten_merged_open_days_compacted(tmp_path: Path) -> None:
+    logger = Logger(make_fleet(1, seed=6, versions=(1,))[0])
+    frames = [logger.frame(logger.next_packet())[:-2] for _ in range(10)]
+    store = TimeseriesStore(tmp_path / "ts")
+    for i in range(3):  # the same packets three times: re-uploads
+        wal = tmp_path / f"wal{i}"
+        move_once(_wal_with(wal, frames), store, lambda mn: None)
+    day = store.partition_values(READINGS_TABLE, "day")[0]  # 2026-01-01 (the logger's clock)
+    merged = store.read(READINGS_TABLE, merge_on=READINGS_KEYS, order_by="record_id")
+    assert store.read(READINGS_TABLE).num_rows == 3 * merged.num_rows
+    on_the_day = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    assert tidy_partition(store, READINGS_TABLE, day, now=on_the_day) == "compacted"
+    assert store.read(READINGS_TABLE).num_rows == 3 * merged.num_rows
+    assert tidy_partition(store, PACKETS_TABLE, day) == "compacted"  # packets are never merged
+    assert tidy_partition(store, READINGS_TABLE, day) == "merged"
+
+    def rows(table: pa.Table) -> list[dict[str, object]]:
+        return sorted(table.to_pylist(), key=lambda r: (r["data_type"], r["data_time_utc"],
+                                                         r["parameter"]))  # fmt: skip
+
+    assert rows(store.read(READINGS_TABLE)) == rows(merged)

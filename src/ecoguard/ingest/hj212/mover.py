@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -23,9 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ecoguard.ingest.hj212.directory import Device, JsonDeviceDirectory, RegistryDeviceDirectory
+from ecoguard.ingest.hj212.packet import CST
 from ecoguard.ingest.hj212.records import (
     INFO_TABLE,
     PACKETS_TABLE,
+    READINGS_KEYS,
     READINGS_TABLE,
     REFUSALS_TABLE,
     TABLE_NAMES,
@@ -52,6 +55,7 @@ __all__ = [
     "move_once",
     "position_version",
     "run_mover",
+    "tidy_partition",
     "version_position",
 ]
 
@@ -84,6 +88,18 @@ class ReadingSink(Protocol):
 
     def compact(self, table: str, partitions: Mapping[str, Sequence[str]] | None = None) -> None:
         """Rewrite small files of the partitions into larger ones."""
+        ...
+
+    def merge_partitions(
+        self,
+        table: str,
+        *,
+        merge_on: Sequence[str],
+        order_by: str,
+        column: str,
+        values: Sequence[str],
+    ) -> int:
+        """Rewrite partitions with one row per key."""
         ...
 
 
@@ -160,6 +176,24 @@ def move_once(
     )
 
 
+CLOSED_AFTER: Final = timedelta(days=2)
+"""A day partition of readings this long past its CST day is rewritten merged, not just
+compacted: its data are complete but for late re-uploads, so the rewrite is rarely repeated."""
+
+
+def tidy_partition(sink: ReadingSink, table: str, day: str, now: datetime | None = None) -> str:
+    """Compact one day partition (``"compacted"``), or, for a closed day of readings, rewrite it
+    with one row per key (``"merged"``: re-uploads and split parts folded, as reads see them)."""
+    today = ((now or datetime.now(UTC)) + CST).date()
+    if table == READINGS_TABLE and date.fromisoformat(day) <= today - CLOSED_AFTER:
+        sink.merge_partitions(
+            table, merge_on=READINGS_KEYS, order_by="record_id", column="day", values=[day]
+        )
+        return "merged"
+    sink.compact(table, partitions={"day": [day]})
+    return "compacted"
+
+
 class Compactor:
     """Keeps the appended tables readable: bin-packs a partition's small files once
     :data:`SMALL_FILES` appends have gone into it (Delta ``OPTIMIZE``; the rows are unchanged,
@@ -202,7 +236,7 @@ def run_mover(
     """
     lock = MoverLock(wal_folder)
     lock.acquire()
-    compactor = Compactor(lambda table, day: sink.compact(table, partitions={"day": [day]}))
+    compactor = Compactor(lambda table, day: tidy_partition(sink, table, day))
     try:
         while True:
             result = move_once(wal_folder, sink, lookup, limit=limit)
