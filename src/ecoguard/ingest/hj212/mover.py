@@ -64,7 +64,7 @@ MOVER_APP_ID: Final = "hj212-mover"
 """Writer name of the mover in the tables' Delta transactions (with the WAL's identity)."""
 
 SMALL_FILES: Final = 16
-"""A partition with this many files written since it was last compacted gets compacted."""
+"""A partition with this many appends since it was last tidied gets tidied (:class:`Compactor`)."""
 
 
 class ReadingSink(Protocol):
@@ -195,22 +195,21 @@ def tidy_partition(sink: ReadingSink, table: str, day: str, now: datetime | None
 
 
 class Compactor:
-    """Keeps the appended tables readable: bin-packs a partition's small files once
-    :data:`SMALL_FILES` appends have gone into it (Delta ``OPTIMIZE``; the rows are unchanged,
-    and the cost is bounded by the small files, not by the partition)."""
+    """Keeps the appended tables readable: once :data:`SMALL_FILES` appends have gone into a
+    partition, ``tidy`` it (:func:`tidy_partition`: compacted, or rewritten merged when closed)."""
 
-    def __init__(self, compact: Callable[[str, str], object], threshold: int = SMALL_FILES):
-        self._compact = compact
+    def __init__(self, tidy: Callable[[str, str], object], threshold: int = SMALL_FILES):
+        self._tidy = tidy
         self._threshold = threshold
         self._appends: dict[tuple[str, str], int] = {}
 
     def after(self, result: MoveResult) -> list[tuple[str, str]]:
-        """Count ``result``'s appends; compact the partitions that reached the threshold."""
+        """Count ``result``'s appends; tidy the partitions that reached the threshold."""
         done = []
         for key in result.days:
             self._appends[key] = self._appends.get(key, 0) + 1
             if self._appends[key] >= self._threshold:
-                self._compact(*key)
+                self._tidy(*key)
                 self._appends[key] = 0
                 done.append(key)
         return done

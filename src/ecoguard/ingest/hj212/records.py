@@ -61,7 +61,6 @@ READINGS_TABLE: Final = "source_readings"
 READINGS_KEYS: Final = ("mn", "parameter", "data_type", "data_time_utc", "day")
 PACKETS_TABLE: Final = "gateway_packets"
 REFUSALS_TABLE: Final = "gateway_refusals"
-RECORD_KEYS: Final = ("record_id", "day")
 
 _TS = pa.timestamp("us", tz="UTC")
 _VALUE_FIELDS = ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg", "zs_min", "zs_max")
